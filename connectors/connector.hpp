@@ -1,0 +1,101 @@
+#pragma once
+// A connector turns what a tax package exported into TaxClient records. Connectors know nothing
+// of portals. The engine calls scan() every cycle and read() only when the fingerprint moved.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/expected.hpp"
+#include "core/logger.hpp"
+#include "core/strong_id.hpp"
+#include "core/tax_client.hpp"
+#include "core/tax_id.hpp"
+
+namespace taxsync::connectors {
+
+enum class Severity {
+    Warning,  // the row was imported; something in it is unusable (an invalid email, a masked SSN)
+    Error,    // the row was skipped
+};
+
+/// One problem in one place. `line` is the physical line where the record starts (1-based);
+/// 0 means the problem concerns the whole file.
+struct Problem {
+    std::string file;
+    std::size_t line = 0;
+    Severity severity = Severity::Error;
+    std::string reason;  // never contains a full tax id
+};
+
+struct ExportFile {
+    std::filesystem::path path;
+    std::uintmax_t size = 0;
+    SystemTime modified{};
+};
+
+/// What the source holds right now.
+struct SourceState {
+    std::vector<ExportFile> ready;    // stable files this connector would read, oldest first
+    std::vector<ExportFile> waiting;  // files still being written (changed within the settle time)
+    /// Changes whenever a ready file is added, removed or modified (path, size and mtime).
+    std::string fingerprint;
+};
+
+struct FileOutcome {
+    std::filesystem::path path;
+    std::string content_hash;  // SHA-256 of the bytes read
+    std::string encoding;      // "utf-8", "utf-8 with BOM" or "windows-1252"
+    std::size_t rows = 0;      // data rows seen (blank rows excluded)
+    std::size_t imported = 0;  // rows that became clients
+    bool failed = false;       // the file could not be taken at all; nothing from it was used
+};
+
+struct Batch {
+    std::vector<TaxClient> clients;
+    std::vector<Problem> problems;
+    std::vector<FileOutcome> files;
+    /// False when any ready file could not be read: clients missing from this batch may only
+    /// be missing because their file failed, so absences must not be counted.
+    bool complete = true;
+};
+
+class Connector {
+public:
+    virtual ~Connector() = default;
+    [[nodiscard]] virtual const ConnectorName& name() const = 0;
+    [[nodiscard]] virtual std::string_view type() const = 0;
+    /// Looks at the source without reading it.
+    virtual Expected<SourceState> scan() = 0;
+    /// Reads every ready file of `state`. Each file is taken whole or not at all; a bad row is a
+    /// Problem, and the rest of the file still goes through. When a client id appears in more than
+    /// one file, the newest file wins and the older row is reported.
+    virtual Batch read(const SourceState& state) = 0;
+};
+
+/// Settings of one [[connector]] table, already validated for types by the config loader.
+struct ConnectorSettings {
+    ConnectorName name;
+    std::string type;  // a registered type: "lacerte", "proseries", "generic-csv"
+    std::filesystem::path folder;
+    std::vector<std::string> patterns{"*.csv"};  // file name globs (case-insensitive)
+    /// Canonical field -> header as written in the file; overrides the preset's aliases.
+    std::map<std::string, std::string> columns;
+    std::string encoding = "auto";  // "auto", "utf-8" or "windows-1252"
+    std::chrono::seconds settle{2};
+    std::string default_tax_year;  // used when a row has no tax year column
+};
+
+/// What a connector may use from its surroundings.
+struct ConnectorServices {
+    const Clock& clock;
+    const TaxIdHasher& tax_ids;
+    const Logger& log;
+};
+
+}  // namespace taxsync::connectors

@@ -1,0 +1,32 @@
+#pragma once
+// Hashes for change detection (SHA-256) and for tax ids (HMAC-SHA-256 with a local key).
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
+
+namespace taxsync {
+
+std::string sha256_hex(std::string_view data);
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+/// `count` bytes from the operating system's CSPRNG.
+std::string random_bytes(std::size_t count);
+std::string to_hex(std::string_view bytes);
+
+/// Incremental SHA-256 for whole files.
+class Sha256 {
+public:
+    Sha256();
+    void update(std::string_view data);
+    std::string finish_hex();
+
+private:
+    struct FreeContext {
+        void operator()(evp_md_ctx_st* context) const;
+    };
+    std::unique_ptr<evp_md_ctx_st, FreeContext> context_;
+};
+
+}  // namespace taxsync

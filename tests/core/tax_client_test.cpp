@@ -1,0 +1,62 @@
+#include "core/tax_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace taxsync {
+namespace {
+
+TaxClient joint_filers() {
+    TaxClient client;
+    client.connector = ConnectorName("lacerte");
+    client.id = ClientId("00123");
+    client.tax_year = "2025";
+    Person taxpayer;
+    taxpayer.first_name = "John";
+    taxpayer.last_name = "Smith";
+    taxpayer.email = "john@example.com";
+    taxpayer.email_status = EmailStatus::Usable;
+    taxpayer.tax_id = TaxIdFingerprint{"abc", "6789"};
+    Person spouse;
+    spouse.role = PersonRole::Spouse;
+    spouse.first_name = "Jane";
+    spouse.last_name = "Smith";
+    client.people = {taxpayer, spouse};
+    client.source = {"clients.csv", 4};
+    return client;
+}
+
+TEST(TaxClient, DisplayNameJoinsSpousesWithSameLastName) {
+    EXPECT_EQ(joint_filers().display_name(), "Smith, John & Jane");
+    auto different = joint_filers();
+    different.people[1].last_name = "Doe";
+    EXPECT_EQ(different.display_name(), "John Smith & Jane Doe");
+}
+
+TEST(TaxClient, ContentHashIgnoresWhereTheRowWasRead) {
+    auto a = joint_filers();
+    auto b = joint_filers();
+    b.source = {"other.csv", 99};
+    EXPECT_EQ(a.content_hash(), b.content_hash());
+    b.people[1].email = "jane@example.com";
+    EXPECT_NE(a.content_hash(), b.content_hash());
+}
+
+TEST(TaxClient, JsonRoundTripKeepsEverything) {
+    const auto original = joint_filers();
+    const nlohmann::json json = original;
+    const auto copy = json.get<TaxClient>();
+    EXPECT_EQ(copy.id, original.id);
+    EXPECT_EQ(copy.people, original.people);
+    EXPECT_EQ(copy.source.line, 4U);
+    EXPECT_EQ(copy.content_hash(), original.content_hash());
+}
+
+TEST(TaxClient, ClientIdKeepsLeadingZeros) {
+    const nlohmann::json json = joint_filers();
+    EXPECT_EQ(json["id"], "00123");
+}
+
+}  // namespace
+}  // namespace taxsync

@@ -1,0 +1,10 @@
+#include "tests/support/manual_clock.hpp"
+
+namespace taxsync::testing {
+
+void ManualClock::sleep_for(Millis duration) {
+    sleeps_.push_back(duration);
+    now_ += duration;
+}
+
+}  // namespace taxsync::testing

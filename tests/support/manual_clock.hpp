@@ -1,0 +1,27 @@
+#pragma once
+// A clock that only moves when told to, or when someone sleeps on it.
+
+#include <vector>
+
+#include "core/clock.hpp"
+
+namespace taxsync::testing {
+
+class ManualClock final : public Clock {
+public:
+    explicit ManualClock(SystemTime start = from_unix_seconds(1'790'000'000)) : now_(start) {}
+
+    [[nodiscard]] SystemTime now() const override { return now_; }
+    [[nodiscard]] SteadyTime steady_now() const override { return SteadyTime{now_.time_since_epoch()}; }
+    void sleep_for(Millis duration) override;
+    void advance(Millis duration) { now_ += duration; }
+
+    /// Every sleep requested so far, in order.
+    [[nodiscard]] const std::vector<Millis>& sleeps() const { return sleeps_; }
+
+private:
+    SystemTime now_;
+    std::vector<Millis> sleeps_;
+};
+
+}  // namespace taxsync::testing
