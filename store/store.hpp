@@ -1,0 +1,253 @@
+#pragma once
+// taxsync's state: one SQLite file in the state directory (WAL, synchronous=FULL). The store
+// speaks rows, not portal calls: the engine decides what the rows mean.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/expected.hpp"
+#include "core/strong_id.hpp"
+#include "core/tax_client.hpp"
+#include "store/sqlite.hpp"
+
+namespace taxsync::store {
+
+// ---- cycles -----------------------------------------------------------------------------------
+
+enum class CycleOutcome { Running, Ok, Problems, Failed, Interrupted };
+std::string_view to_string(CycleOutcome outcome);
+
+struct CycleRecord {
+    CycleId id;
+    SystemTime started_at;
+    std::optional<SystemTime> finished_at;
+    std::string mode;
+    std::string trigger;
+    CycleOutcome outcome = CycleOutcome::Running;
+    std::string summary_json;
+};
+
+// ---- intake -----------------------------------------------------------------------------------
+
+struct FileRecord {
+    std::string path;
+    std::string content_hash;
+    std::string encoding;
+    std::int64_t rows = 0;
+    std::int64_t imported = 0;
+    bool failed = false;
+};
+
+struct ProblemRecord {
+    std::string connector;
+    std::string file;
+    std::int64_t line = 0;
+    std::string severity;  // warning | error
+    std::string reason;
+};
+
+struct SnapshotRow {
+    ClientId client;
+    std::string content_hash;
+    std::optional<std::string> applied_hash;
+    std::int64_t absent_count = 0;
+};
+
+// ---- links ------------------------------------------------------------------------------------
+
+enum class Origin { Created, Adopted };
+std::string_view to_string(Origin origin);
+
+struct EntityLink {
+    ConnectorName connector;
+    ClientId client;
+    EntityId entity;
+    std::string external_key;
+    std::string name;
+    Origin origin = Origin::Created;
+};
+
+enum class ContactState { NotInvited, Invited, Activated, Failed };
+std::string_view to_string(ContactState state);
+
+struct ContactRow {
+    std::string email;
+    std::optional<ContactId> contact;
+    std::string first_name;
+    std::string last_name;
+    Origin origin = Origin::Created;
+    ContactState state = ContactState::NotInvited;
+    std::optional<SystemTime> invited_at;
+    std::string last_error;
+};
+
+struct PersonRow {
+    ConnectorName connector;
+    ClientId client;
+    PersonRole role = PersonRole::Taxpayer;
+    std::string display_name;
+    std::string email;
+    EmailStatus email_status = EmailStatus::Missing;
+    std::optional<ContactId> contact;
+};
+
+enum class GrantKind { Role, Group, Folder };
+std::string_view to_string(GrantKind kind);
+
+struct Grant {
+    ContactId contact;
+    GrantKind kind = GrantKind::Role;
+    std::string target;
+    std::string access;
+
+    friend auto operator<=>(const Grant&, const Grant&) = default;
+};
+
+// ---- outbox and audit -------------------------------------------------------------------------
+
+enum class OutboxState { Pending, InFlight, Done, Failed, Superseded };
+std::string_view to_string(OutboxState state);
+
+struct NewOperation {
+    ConnectorName connector;
+    ClientId client;
+    std::string kind;
+    std::string payload_json;
+};
+
+struct OutboxRow {
+    OperationId id;
+    CycleId cycle;
+    ConnectorName connector;
+    ClientId client;
+    std::string kind;
+    std::string payload_json;
+    std::string idempotency_key;
+    OutboxState state = OutboxState::Pending;
+    std::int64_t attempts = 0;
+    std::string last_error;
+};
+
+struct AuditEntry {
+    std::optional<CycleId> cycle;
+    std::optional<OperationId> operation;
+    ConnectorName connector;
+    ClientId client;
+    std::string action;
+    std::string target;
+    std::string outcome;  // ok | adopted | failed
+    std::string detail;
+};
+
+struct AuditRecord {
+    std::int64_t id = 0;
+    SystemTime at;
+    AuditEntry entry;
+};
+
+/// Invitation state of every person in the snapshot, as `taxsync status` shows it.
+struct PersonStatus {
+    ConnectorName connector;
+    ClientId client;
+    PersonRole role = PersonRole::Taxpayer;
+    std::string display_name;
+    std::string email;
+    std::string state;  // missing_email | invalid_email | not_invited | invited | activated | failed
+    std::string detail;
+};
+
+class Store {
+public:
+    /// Opens or creates the database, applies WAL, synchronous=FULL and a busy timeout, migrates
+    /// it forward, and marks cycles left running by a crash as interrupted.
+    static Expected<Store> open(const std::filesystem::path& file, const Clock& clock);
+
+    [[nodiscard]] sqlite::Database& db() { return db_; }
+    /// Random per installation; prefixes idempotency keys so two installs never collide.
+    [[nodiscard]] const std::string& install_id() const { return install_id_; }
+
+    // cycles
+    CycleId begin_cycle(std::string_view mode, std::string_view trigger);
+    void finish_cycle(const CycleId& cycle, CycleOutcome outcome, const std::string& summary_json);
+    std::optional<CycleRecord> last_cycle(bool only_finished = false);
+
+    // intake
+    std::optional<std::string> source_fingerprint(const ConnectorName& connector);
+    /// Replaces the connector's file records and problems with those of this read.
+    void record_read(const ConnectorName& connector, const std::string& fingerprint, const CycleId& cycle,
+                     const std::vector<FileRecord>& files, const std::vector<ProblemRecord>& problems);
+    std::vector<ProblemRecord> problems();
+
+    // snapshot
+    std::map<ClientId, SnapshotRow> snapshot(const ConnectorName& connector);
+    std::vector<ConnectorName> snapshot_connectors();
+    void upsert_client(const TaxClient& client, const std::string& content_hash, const CycleId& cycle);
+    /// Increments absent_count for clients of `connector` not in `present`.
+    void count_absences(const ConnectorName& connector, const std::set<ClientId>& present);
+    void set_applied(const ConnectorName& connector, const ClientId& client, const std::string& applied_hash);
+    std::optional<TaxClient> load_client(const ConnectorName& connector, const ClientId& client);
+
+    // links
+    std::optional<EntityLink> entity_link(const ConnectorName& connector, const ClientId& client);
+    std::optional<EntityLink> entity_link_by_key(const std::string& external_key);
+    void save_entity_link(const EntityLink& link);
+
+    std::optional<ContactRow> contact_by_email(const std::string& email);
+    std::optional<ContactRow> contact_by_id(const ContactId& contact);
+    void save_contact(const ContactRow& contact);
+    /// Rewrites the email of a contact after the portal accepted the change.
+    void change_contact_email(const ContactId& contact, const std::string& new_email);
+
+    std::vector<PersonRow> people(const ConnectorName& connector, const ClientId& client);
+    void save_person(const PersonRow& person);
+    /// Removes person rows of this client whose role is not in `roles` (the spouse left the export).
+    void remove_people_except(const ConnectorName& connector, const ClientId& client, const std::set<PersonRole>& roles);
+    /// How many persons (of any client) are linked to `contact`.
+    std::int64_t people_linked_to(const ContactId& contact);
+
+    std::optional<GroupId> group(const std::string& name);
+    void save_group(const std::string& name, const GroupId& group);
+    std::optional<FolderId> folder(const EntityId& entity, const std::string& path);
+    void save_folder(const EntityId& entity, const std::string& path, const FolderId& folder);
+    std::set<std::string> folder_paths(const EntityId& entity);
+
+    std::set<Grant> grants(const ConnectorName& connector, const ClientId& client);
+    void save_grant(const ConnectorName& connector, const ClientId& client, const Grant& grant);
+
+    // outbox
+    /// Appends operations in order; returns their ids. Call inside a transaction with the
+    /// snapshot changes that caused them.
+    std::vector<OperationId> enqueue(const CycleId& cycle, const std::vector<NewOperation>& operations);
+    /// Pending and in-flight operations, oldest first.
+    std::vector<OutboxRow> open_operations();
+    std::set<std::pair<ConnectorName, ClientId>> clients_with_open_operations();
+    void mark_in_flight(const OperationId& operation);
+    void mark_done(const OperationId& operation);
+    void mark_failed(const OperationId& operation, const std::string& error);
+    /// Open operations of a client that can no longer run (a prerequisite failed): failed with `reason`.
+    void supersede_open(const ConnectorName& connector, const ClientId& client, const std::string& reason);
+    std::map<std::string, std::int64_t> outbox_counts();
+
+    // audit
+    void audit(const AuditEntry& entry);
+    std::vector<AuditRecord> audit_trail(std::int64_t limit);
+
+    // status
+    std::vector<PersonStatus> person_statuses();
+
+private:
+    Store(sqlite::Database db, const Clock& clock) : db_(std::move(db)), clock_(&clock) {}
+    [[nodiscard]] std::int64_t now() const { return to_unix_seconds(clock_->now()); }
+
+    sqlite::Database db_;
+    const Clock* clock_;
+    std::string install_id_;
+};
+
+}  // namespace taxsync::store

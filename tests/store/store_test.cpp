@@ -1,0 +1,208 @@
+#include "store/store.hpp"
+
+#include <gtest/gtest.h>
+
+#include "store/schema.hpp"
+#include "tests/support/manual_clock.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace taxsync::store {
+namespace {
+
+class StoreTest : public ::testing::Test {
+protected:
+    Store open() {
+        auto store = Store::open(dir.path() / "taxsync.db", clock);
+        if (store.has_error()) throw std::runtime_error(store.error().message);
+        return std::move(store).value();
+    }
+
+    static TaxClient client(const std::string& id, const std::string& email) {
+        TaxClient c;
+        c.connector = ConnectorName("lacerte");
+        c.id = ClientId(id);
+        Person p;
+        p.first_name = "Ann";
+        p.last_name = "Lee";
+        p.email = email;
+        p.email_status = email.empty() ? EmailStatus::Missing : EmailStatus::Usable;
+        c.people.push_back(p);
+        return c;
+    }
+
+    testing::TempDir dir;
+    testing::ManualClock clock;
+};
+
+TEST_F(StoreTest, OpensWithWalFullSyncAndCurrentSchema) {
+    Store store = open();
+    EXPECT_EQ(store.db().query_text("PRAGMA journal_mode"), "wal");
+    EXPECT_EQ(store.db().query_int("PRAGMA synchronous"), 2);  // FULL
+    EXPECT_EQ(schema_version(store.db()), kSchemaVersion);
+    EXPECT_EQ(store.install_id().size(), 16U);
+}
+
+TEST_F(StoreTest, InstallIdSurvivesReopening) {
+    const std::string first = open().install_id();
+    EXPECT_EQ(open().install_id(), first);
+}
+
+TEST_F(StoreTest, RefusesADatabaseFromANewerTaxsyncAndLeavesItUntouched) {
+    {
+        auto db = sqlite::Database::open(dir.path() / "taxsync.db", sqlite::OpenMode::ReadWrite).value();
+        db.exec("CREATE TABLE future(x); PRAGMA user_version = 99");
+    }
+    const auto store = Store::open(dir.path() / "taxsync.db", clock);
+    ASSERT_TRUE(store.has_error());
+    EXPECT_NE(store.error().message.find("schema version 99"), std::string::npos);
+    EXPECT_NE(store.error().message.find("newer taxsync"), std::string::npos);
+    auto db = sqlite::Database::open(dir.path() / "taxsync.db", sqlite::OpenMode::ReadOnly).value();
+    EXPECT_EQ(db.query_int("PRAGMA user_version"), 99);
+    EXPECT_EQ(db.query_text("PRAGMA journal_mode"), "delete");  // not even switched to WAL
+}
+
+TEST_F(StoreTest, CycleLeftRunningByACrashIsMarkedInterrupted) {
+    {
+        Store store = open();
+        store.begin_cycle("apply", "once");
+    }
+    Store store = open();
+    const auto last = store.last_cycle();
+    ASSERT_TRUE(last.has_value());
+    EXPECT_EQ(last->outcome, CycleOutcome::Interrupted);
+}
+
+TEST_F(StoreTest, SnapshotUpsertAndAbsenceCounting) {
+    Store store = open();
+    const CycleId cycle = store.begin_cycle("apply", "once");
+    const auto a = client("0017", "ann@example.com");
+    const auto b = client("0018", "");
+    store.upsert_client(a, a.content_hash(), cycle);
+    store.upsert_client(b, b.content_hash(), cycle);
+    store.count_absences(ConnectorName("lacerte"), {ClientId("0017")});
+    store.count_absences(ConnectorName("lacerte"), {ClientId("0017")});
+    auto snapshot = store.snapshot(ConnectorName("lacerte"));
+    ASSERT_EQ(snapshot.size(), 2U);
+    EXPECT_EQ(snapshot.at(ClientId("0017")).absent_count, 0);
+    EXPECT_EQ(snapshot.at(ClientId("0018")).absent_count, 2);
+    // Seen again: the count starts over.
+    store.upsert_client(b, b.content_hash(), cycle);
+    EXPECT_EQ(store.snapshot(ConnectorName("lacerte")).at(ClientId("0018")).absent_count, 0);
+    const auto loaded = store.load_client(ConnectorName("lacerte"), ClientId("0017"));
+    ASSERT_TRUE(loaded.has_value());
+    EXPECT_EQ(loaded->content_hash(), a.content_hash());
+}
+
+TEST_F(StoreTest, OutboxKeepsOrderAndStableKeys) {
+    Store store = open();
+    const CycleId cycle = store.begin_cycle("apply", "once");
+    const auto ids = store.enqueue(cycle, {{ConnectorName("lacerte"), ClientId("1"), "create_entity", "{}"},
+                                           {ConnectorName("lacerte"), ClientId("1"), "create_contact", "{}"}});
+    ASSERT_EQ(ids.size(), 2U);
+    auto open_ops = store.open_operations();
+    ASSERT_EQ(open_ops.size(), 2U);
+    EXPECT_EQ(open_ops[0].kind, "create_entity");
+    EXPECT_NE(open_ops[0].idempotency_key, open_ops[1].idempotency_key);
+    EXPECT_EQ(open_ops[0].idempotency_key.rfind("taxsync-" + store.install_id(), 0), 0U);
+
+    const std::string key = open_ops[0].idempotency_key;
+    store.mark_in_flight(ids[0]);
+    open_ops = store.open_operations();
+    EXPECT_EQ(open_ops[0].state, OutboxState::InFlight);
+    EXPECT_EQ(open_ops[0].attempts, 1);
+    EXPECT_EQ(open_ops[0].idempotency_key, key);  // a retry sends the same key
+    store.mark_done(ids[0]);
+    store.mark_failed(ids[1], "portal said no");
+    EXPECT_TRUE(store.open_operations().empty());
+    const auto counts = store.outbox_counts();
+    EXPECT_EQ(counts.at("done"), 1);
+    EXPECT_EQ(counts.at("failed"), 1);
+}
+
+TEST_F(StoreTest, SupersedeClosesOnlyThatClientsOpenOperations) {
+    Store store = open();
+    const CycleId cycle = store.begin_cycle("apply", "once");
+    store.enqueue(cycle, {{ConnectorName("lacerte"), ClientId("1"), "a", "{}"},
+                          {ConnectorName("lacerte"), ClientId("2"), "b", "{}"}});
+    store.supersede_open(ConnectorName("lacerte"), ClientId("1"), "entity failed");
+    const auto open_ops = store.open_operations();
+    ASSERT_EQ(open_ops.size(), 1U);
+    EXPECT_EQ(open_ops[0].client, ClientId("2"));
+}
+
+TEST_F(StoreTest, PersonStatusFollowsEmailAndContactState) {
+    Store store = open();
+    const CycleId cycle = store.begin_cycle("apply", "once");
+    const auto a = client("1", "ann@example.com");
+    const auto b = client("2", "");
+    store.upsert_client(a, a.content_hash(), cycle);
+    store.upsert_client(b, b.content_hash(), cycle);
+    store.save_person({ConnectorName("lacerte"), ClientId("1"), PersonRole::Taxpayer, "Ann Lee", "ann@example.com",
+                       EmailStatus::Usable, std::nullopt});
+    store.save_person({ConnectorName("lacerte"), ClientId("2"), PersonRole::Taxpayer, "Ann Lee", "",
+                       EmailStatus::Missing, std::nullopt});
+    auto statuses = store.person_statuses();
+    ASSERT_EQ(statuses.size(), 2U);
+    EXPECT_EQ(statuses[0].state, "not_invited");
+    EXPECT_EQ(statuses[1].state, "missing_email");
+
+    ContactRow contact;
+    contact.email = "ann@example.com";
+    contact.contact = ContactId("c-1");
+    contact.state = ContactState::Invited;
+    store.save_contact(contact);
+    store.save_person({ConnectorName("lacerte"), ClientId("1"), PersonRole::Taxpayer, "Ann Lee", "ann@example.com",
+                       EmailStatus::Usable, ContactId("c-1")});
+    statuses = store.person_statuses();
+    EXPECT_EQ(statuses[0].state, "invited");
+    EXPECT_EQ(store.people_linked_to(ContactId("c-1")), 1);
+
+    store.change_contact_email(ContactId("c-1"), "ann.new@example.com");
+    EXPECT_TRUE(store.contact_by_email("ann.new@example.com").has_value());
+    EXPECT_FALSE(store.contact_by_email("ann@example.com").has_value());
+}
+
+TEST_F(StoreTest, GrantsFoldersGroupsAndLinksRoundTrip) {
+    Store store = open();
+    store.save_entity_link({ConnectorName("lacerte"), ClientId("1"), EntityId("e-1"), "lacerte:1", "Lee, Ann",
+                            Origin::Created});
+    EXPECT_EQ(store.entity_link_by_key("lacerte:1")->entity, EntityId("e-1"));
+    store.save_folder(EntityId("e-1"), "2025/Tax Returns", FolderId("f-1"));
+    EXPECT_EQ(store.folder(EntityId("e-1"), "2025/Tax Returns"), FolderId("f-1"));
+    EXPECT_EQ(store.folder_paths(EntityId("e-1")).size(), 1U);
+    store.save_group("Individuals", GroupId("g-1"));
+    EXPECT_EQ(store.group("Individuals"), GroupId("g-1"));
+    store.save_grant(ConnectorName("lacerte"), ClientId("1"), {ContactId("c-1"), GrantKind::Folder, "2025/Tax Returns", "read"});
+    store.save_grant(ConnectorName("lacerte"), ClientId("1"), {ContactId("c-1"), GrantKind::Folder, "2025/Tax Returns", "upload"});
+    const auto grants = store.grants(ConnectorName("lacerte"), ClientId("1"));
+    ASSERT_EQ(grants.size(), 1U);
+    EXPECT_EQ(grants.begin()->access, "upload");
+}
+
+TEST_F(StoreTest, AuditTrailIsNewestFirst) {
+    Store store = open();
+    store.audit({std::nullopt, std::nullopt, ConnectorName("lacerte"), ClientId("1"), "create_entity", "lacerte:1", "ok", ""});
+    clock.advance(std::chrono::seconds(5));
+    store.audit({std::nullopt, std::nullopt, ConnectorName("lacerte"), ClientId("1"), "create_contact", "a@b.co", "failed",
+                 "400"});
+    const auto trail = store.audit_trail(10);
+    ASSERT_EQ(trail.size(), 2U);
+    EXPECT_EQ(trail[0].entry.action, "create_contact");
+    EXPECT_EQ(trail[0].entry.outcome, "failed");
+    EXPECT_GT(trail[0].at, trail[1].at);
+}
+
+TEST_F(StoreTest, ReadRecordsReplaceProblemsOfThatConnectorOnly) {
+    Store store = open();
+    const CycleId cycle = store.begin_cycle("apply", "once");
+    store.record_read(ConnectorName("a"), "fp1", cycle, {}, {{"a", "x.csv", 3, "error", "bad"}});
+    store.record_read(ConnectorName("b"), "fp2", cycle, {}, {{"b", "y.csv", 4, "warning", "odd"}});
+    store.record_read(ConnectorName("a"), "fp3", cycle, {}, {});
+    const auto problems = store.problems();
+    ASSERT_EQ(problems.size(), 1U);
+    EXPECT_EQ(problems[0].connector, "b");
+    EXPECT_EQ(store.source_fingerprint(ConnectorName("a")), "fp3");
+}
+
+}  // namespace
+}  // namespace taxsync::store
