@@ -1,0 +1,83 @@
+#pragma once
+// CaseWare Cloud API v2, as fixed by portal-dialects/caseware-cloud-v2.md. Every endpoint is
+// written once, in caseware_portal.cpp, marked documented or assumed.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/logger.hpp"
+#include "portal/http.hpp"
+#include "portal/portal.hpp"
+#include "portal/retry.hpp"
+
+namespace taxsync::portal::caseware {
+
+struct Settings {
+    std::string base_url;  // https://{region}.casewarecloud.com/{firm}
+    std::string client_id;
+    std::string client_secret;
+    std::string language = "en";
+    std::chrono::minutes token_lifetime{30};
+    std::chrono::minutes renew_before{5};  // renew this long before the token expires
+    bool honours_idempotency_keys = false;
+    RetryPolicy retry;
+    std::uint64_t jitter_seed = 0;
+};
+
+class CasewarePortal final : public Portal {
+public:
+    CasewarePortal(Settings settings, HttpClient& http, Clock& clock, const Logger& log);
+
+    [[nodiscard]] std::string_view dialect() const override { return "caseware-cloud"; }
+    [[nodiscard]] const Capabilities& capabilities() const override { return capabilities_; }
+    Status connect() override;
+
+    Expected<std::optional<Entity>> find_entity(std::string_view external_key) override;
+    Expected<CreateResult<Entity>> create_entity(const NewEntity& entity, std::string_view idempotency_key) override;
+    Status rename_entity(const EntityId& entity, std::string_view name) override;
+
+    Expected<std::optional<Contact>> find_contact(std::string_view email) override;
+    Expected<CreateResult<Contact>> create_contact(const NewContact& contact, std::string_view idempotency_key) override;
+    Status update_contact(const ContactId& contact, const ContactChanges& changes) override;
+    Status invite_contact(const ContactId& contact, std::string_view message, std::string_view idempotency_key) override;
+
+    Status share_entity(const EntityId& entity, const ContactId& contact, std::string_view role) override;
+    Expected<GroupId> ensure_group(std::string_view name) override;
+    Status add_to_group(const GroupId& group, const ContactId& contact) override;
+    Expected<FolderId> ensure_folder(const EntityId& entity, std::string_view path) override;
+    Status set_folder_access(const FolderId& folder, const ContactId& contact, FolderAccess access) override;
+
+private:
+    struct Token {
+        std::string value;
+        SteadyTime expires_at{};
+    };
+
+    /// One API call with auth, retries and a single token renewal on 401.
+    Expected<HttpResponse> call(std::string_view method, const std::string& path, const std::string* body,
+                                Replay replay, std::string_view idempotency_key = {});
+    Status renew_token();
+    Expected<std::string> role_id(std::string_view role_name);
+    /// Runs a create; on a conflict or a lost answer, `lookup` decides what exists.
+    template <class T, class Lookup, class Parse>
+    Expected<CreateResult<T>> create_with_lookup(const std::string& path, const std::string& body,
+                                                 std::string_view idempotency_key, Lookup lookup, Parse parse);
+
+    Settings settings_;
+    HttpClient& http_;
+    Clock& clock_;
+    const Logger& log_;
+    Backoff backoff_;
+    Capabilities capabilities_;
+    std::optional<Token> token_;
+    std::map<std::string, std::string, std::less<>> role_ids_;  // role name -> CWGuid, read once
+};
+
+/// A search expression for the `search=` parameter: Field='value' with ' and \ escaped.
+std::string search_equals(std::string_view field, std::string_view value);
+
+}  // namespace taxsync::portal::caseware

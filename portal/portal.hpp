@@ -1,0 +1,104 @@
+#pragma once
+// What the engine asks of a client portal. Each dialect (portal/<dialect>/) turns these calls into
+// its own HTTP requests. Creates are safe to call again after a crash or a lost answer: a dialect
+// looks the object up before it creates it again, and reports how the object came to exist.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/expected.hpp"
+#include "core/strong_id.hpp"
+
+namespace taxsync::portal {
+
+enum class FolderAccess { None, Read, Upload };
+std::string_view to_string(FolderAccess access);
+std::optional<FolderAccess> folder_access_from(std::string_view text);
+
+struct Entity {
+    EntityId id;
+    std::string external_key;
+    std::string name;
+};
+
+struct Contact {
+    ContactId id;
+    std::string email;
+    std::string first_name;
+    std::string last_name;
+    bool can_login = false;
+    bool activated = false;
+};
+
+struct NewEntity {
+    std::string external_key;  // "<connector>:<client id>"
+    std::string name;
+};
+
+struct NewContact {
+    std::string email;
+    std::string first_name;
+    std::string last_name;
+    EntityId home_entity;
+    bool invite = true;               // give portal access and send the invitation
+    std::string invitation_message;
+};
+
+struct ContactChanges {
+    std::string email;
+    std::string first_name;
+    std::string last_name;
+};
+
+enum class CreateOutcome {
+    Created,          // our request created it
+    Recovered,        // our request's answer was lost; the object was found afterwards, so it was ours
+    AlreadyExisted,   // the portal said it exists (409): someone else made it
+};
+std::string_view to_string(CreateOutcome outcome);
+
+template <class T>
+struct CreateResult {
+    T object;
+    CreateOutcome outcome = CreateOutcome::Created;
+};
+
+/// What a dialect can and cannot do, so the planner and `taxsync plan` can say so plainly.
+struct Capabilities {
+    bool invitation_on_create = true;      // creating a contact with invite=true sends the invitation
+    bool honours_idempotency_keys = false; // a lost answer may be retried blindly with the same key
+};
+
+class Portal {
+public:
+    virtual ~Portal() = default;
+    [[nodiscard]] virtual std::string_view dialect() const = 0;
+    [[nodiscard]] virtual const Capabilities& capabilities() const = 0;
+
+    /// Authenticates; fails with Unauthorized when the credentials are refused.
+    virtual Status connect() = 0;
+
+    virtual Expected<std::optional<Entity>> find_entity(std::string_view external_key) = 0;
+    virtual Expected<CreateResult<Entity>> create_entity(const NewEntity& entity, std::string_view idempotency_key) = 0;
+    virtual Status rename_entity(const EntityId& entity, std::string_view name) = 0;
+
+    virtual Expected<std::optional<Contact>> find_contact(std::string_view email) = 0;
+    virtual Expected<CreateResult<Contact>> create_contact(const NewContact& contact,
+                                                           std::string_view idempotency_key) = 0;
+    virtual Status update_contact(const ContactId& contact, const ContactChanges& changes) = 0;
+    /// Gives an existing contact portal access and sends the invitation. Never resent blindly: when
+    /// the answer is lost and the dialect cannot prove what happened, the error is Ambiguous.
+    virtual Status invite_contact(const ContactId& contact, std::string_view message,
+                                  std::string_view idempotency_key) = 0;
+
+    virtual Status share_entity(const EntityId& entity, const ContactId& contact, std::string_view role) = 0;
+    virtual Expected<GroupId> ensure_group(std::string_view name) = 0;
+    virtual Status add_to_group(const GroupId& group, const ContactId& contact) = 0;
+    /// Creates the missing folders of a '/'-separated path under the entity; returns the last one.
+    virtual Expected<FolderId> ensure_folder(const EntityId& entity, std::string_view path) = 0;
+    virtual Status set_folder_access(const FolderId& folder, const ContactId& contact, FolderAccess access) = 0;
+};
+
+}  // namespace taxsync::portal
