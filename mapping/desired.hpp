@@ -1,0 +1,42 @@
+#pragma once
+// What the portal should hold for one client, derived from the export and the rules alone.
+
+#include <string>
+#include <vector>
+
+#include "core/tax_client.hpp"
+#include "mapping/rules.hpp"
+
+namespace taxsync::mapping {
+
+struct DesiredContact {
+    std::string email;  // normalized; one contact per distinct email
+    std::string first_name;
+    std::string last_name;
+    std::vector<PersonRole> roles;  // taxpayer, spouse, or both when they share the address
+    std::string invitation_message;
+};
+
+struct DesiredFolder {
+    std::string path;
+    Access access = Access::Read;
+};
+
+struct DesiredClient {
+    ConnectorName connector;
+    ClientId client;
+    std::string external_key;  // "<connector>:<client id>", stored in the portal's key field
+    std::string entity_name;
+    std::string role;
+    std::vector<DesiredContact> contacts;
+    std::vector<std::string> groups;
+    std::vector<DesiredFolder> folders;
+    bool invite = true;
+    std::vector<std::string> notes;  // why something the rules ask for was left out
+};
+
+std::string external_key(const ConnectorName& connector, const ClientId& client);
+
+DesiredClient desire(const TaxClient& client, const MappingRules& rules);
+
+}  // namespace taxsync::mapping

@@ -1,0 +1,111 @@
+#include "mapping/operation.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace taxsync::mapping {
+namespace {
+
+using nlohmann::json;
+
+template <class... Visitors>
+struct Overloaded : Visitors... {
+    using Visitors::operator()...;
+};
+template <class... Visitors>
+Overloaded(Visitors...) -> Overloaded<Visitors...>;
+
+std::string quoted(const std::string& text) { return "\"" + text + "\""; }
+
+}  // namespace
+
+std::string kind_of(const Action& action) {
+    return std::visit(Overloaded{
+                          [](const CreateEntity&) { return "create_entity"; },
+                          [](const RenameEntity&) { return "rename_entity"; },
+                          [](const CreateFolder&) { return "create_folder"; },
+                          [](const CreateContact&) { return "create_contact"; },
+                          [](const UpdateContact&) { return "update_contact"; },
+                          [](const ShareEntity&) { return "share_entity"; },
+                          [](const AddToGroup&) { return "add_to_group"; },
+                          [](const SetFolderAccess&) { return "set_folder_access"; },
+                      },
+                      action);
+}
+
+std::string describe(const Action& action) {
+    return std::visit(
+        Overloaded{
+            [](const CreateEntity& a) { return "create entity " + quoted(a.name) + " with key " + a.external_key; },
+            [](const RenameEntity& a) { return "rename entity to " + quoted(a.name); },
+            [](const CreateFolder& a) { return "create folder " + quoted(a.path); },
+            [](const CreateContact& a) {
+                return "create contact " + a.email + " (" + a.first_name + " " + a.last_name + ")" +
+                       (a.invite ? " and send the invitation" : " without portal access");
+            },
+            [](const UpdateContact& a) {
+                return a.old_email == a.email ? "update contact " + a.email + " to " + a.first_name + " " + a.last_name
+                                              : "change contact email " + a.old_email + " -> " + a.email;
+            },
+            [](const ShareEntity& a) { return "share the entity with " + a.email + " as " + quoted(a.role); },
+            [](const AddToGroup& a) { return "add " + a.email + " to group " + quoted(a.group); },
+            [](const SetFolderAccess& a) {
+                return "give " + a.email + " " + std::string(to_string(a.access)) + " access to " + quoted(a.path);
+            },
+        },
+        action);
+}
+
+bool sends_invitation(const Action& action) {
+    const auto* create = std::get_if<CreateContact>(&action);
+    return create != nullptr && create->invite;
+}
+
+std::string to_json_text(const Action& action) {
+    const json out = std::visit(
+        Overloaded{
+            [](const CreateEntity& a) { return json{{"external_key", a.external_key}, {"name", a.name}}; },
+            [](const RenameEntity& a) { return json{{"name", a.name}}; },
+            [](const CreateFolder& a) { return json{{"path", a.path}}; },
+            [](const CreateContact& a) {
+                return json{{"email", a.email},   {"first_name", a.first_name}, {"last_name", a.last_name},
+                            {"invite", a.invite}, {"invitation_message", a.invitation_message}};
+            },
+            [](const UpdateContact& a) {
+                return json{{"old_email", a.old_email},
+                            {"email", a.email},
+                            {"first_name", a.first_name},
+                            {"last_name", a.last_name}};
+            },
+            [](const ShareEntity& a) { return json{{"email", a.email}, {"role", a.role}}; },
+            [](const AddToGroup& a) { return json{{"email", a.email}, {"group", a.group}}; },
+            [](const SetFolderAccess& a) {
+                return json{{"email", a.email}, {"path", a.path}, {"access", to_string(a.access)}};
+            },
+        },
+        action);
+    return out.dump();
+}
+
+Expected<Action> action_from_json(std::string_view kind, std::string_view json_text) {
+    const json in = json::parse(json_text, nullptr, false);
+    if (!in.is_object()) return fail(ErrorKind::Internal, "outbox payload is not a JSON object");
+    const auto text = [&](const char* name) { return in.value(name, std::string()); };
+    if (kind == "create_entity") return Action{CreateEntity{text("external_key"), text("name")}};
+    if (kind == "rename_entity") return Action{RenameEntity{text("name")}};
+    if (kind == "create_folder") return Action{CreateFolder{text("path")}};
+    if (kind == "create_contact") {
+        return Action{CreateContact{text("email"), text("first_name"), text("last_name"), in.value("invite", true),
+                                    text("invitation_message")}};
+    }
+    if (kind == "update_contact") {
+        return Action{UpdateContact{text("old_email"), text("email"), text("first_name"), text("last_name")}};
+    }
+    if (kind == "share_entity") return Action{ShareEntity{text("email"), text("role")}};
+    if (kind == "add_to_group") return Action{AddToGroup{text("email"), text("group")}};
+    if (kind == "set_folder_access") {
+        return Action{SetFolderAccess{text("email"), text("path"), text("access") == "upload" ? Access::Upload : Access::Read}};
+    }
+    return fail(ErrorKind::Internal, "unknown outbox operation kind '" + std::string(kind) + "'");
+}
+
+}  // namespace taxsync::mapping

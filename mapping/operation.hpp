@@ -1,0 +1,72 @@
+#pragma once
+// One step the portal must take for one client. Operations name contacts by email and folders
+// by path; the engine resolves them to portal ids when it executes them.
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <string>
+#include <variant>
+
+#include "core/expected.hpp"
+#include "core/strong_id.hpp"
+#include "mapping/rules.hpp"
+
+namespace taxsync::mapping {
+
+struct CreateEntity {
+    std::string external_key;
+    std::string name;
+};
+struct RenameEntity {
+    std::string name;
+};
+struct CreateFolder {
+    std::string path;
+};
+struct CreateContact {
+    std::string email;
+    std::string first_name;
+    std::string last_name;
+    bool invite = true;
+    std::string invitation_message;
+};
+struct UpdateContact {
+    std::string old_email;
+    std::string email;
+    std::string first_name;
+    std::string last_name;
+};
+struct ShareEntity {
+    std::string email;
+    std::string role;
+};
+struct AddToGroup {
+    std::string email;
+    std::string group;
+};
+struct SetFolderAccess {
+    std::string email;
+    std::string path;
+    Access access = Access::Read;
+};
+
+using Action = std::variant<CreateEntity, RenameEntity, CreateFolder, CreateContact, UpdateContact, ShareEntity,
+                            AddToGroup, SetFolderAccess>;
+
+struct Operation {
+    ConnectorName connector;
+    ClientId client;
+    Action action;
+};
+
+/// Stable name of the action, as stored in the outbox: create_entity, create_contact, ...
+std::string kind_of(const Action& action);
+/// One line an administrator understands: `create contact ann@example.com (Ann Lee) and send the invitation`.
+std::string describe(const Action& action);
+/// True for the step that sends an invitation email.
+bool sends_invitation(const Action& action);
+
+std::string to_json_text(const Action& action);
+Expected<Action> action_from_json(std::string_view kind, std::string_view json_text);
+
+}  // namespace taxsync::mapping

@@ -1,0 +1,87 @@
+#include "mapping/planner.hpp"
+
+#include <algorithm>
+
+namespace taxsync::mapping {
+namespace {
+
+std::set<KnownGrant> rename_grants(const std::set<KnownGrant>& grants, const std::string& from, const std::string& to) {
+    std::set<KnownGrant> out;
+    for (KnownGrant grant : grants) {
+        if (grant.email == from) grant.email = to;
+        out.insert(std::move(grant));
+    }
+    return out;
+}
+
+bool desired_uses(const DesiredClient& desired, const std::string& email) {
+    return std::any_of(desired.contacts.begin(), desired.contacts.end(),
+                       [&](const DesiredContact& c) { return c.email == email; });
+}
+
+}  // namespace
+
+std::vector<Action> plan_client(const DesiredClient& desired, const KnownState& known,
+                                const std::function<bool(const std::string& email)>& contact_exists,
+                                PlanContext& context) {
+    std::vector<Action> actions;
+    if (!known.entity_linked) {
+        actions.emplace_back(CreateEntity{desired.external_key, desired.entity_name});
+    } else if (known.entity_name != desired.entity_name) {
+        actions.emplace_back(RenameEntity{desired.entity_name});
+    }
+    for (const DesiredFolder& folder : desired.folders) {
+        if (known.folders.count(folder.path) == 0) actions.emplace_back(CreateFolder{folder.path});
+    }
+
+    std::set<KnownGrant> grants = known.grants;
+    std::vector<Action> contact_steps;
+    std::vector<Action> grant_steps;
+    for (const DesiredContact& contact : desired.contacts) {
+        const bool exists = contact_exists(contact.email) || context.creating(contact.email);
+        // The person was linked to a contact under another address: the email changed.
+        const KnownContact* previous = nullptr;
+        for (PersonRole role : contact.roles) {
+            const auto linked = known.linked.find(role);
+            if (linked != known.linked.end() && linked->second.email != contact.email) previous = &linked->second;
+        }
+        if (previous != nullptr && !exists && !previous->shared_with_other_clients &&
+            !desired_uses(desired, previous->email)) {
+            // The contact is this person's alone: change its address rather than make a second one.
+            contact_steps.emplace_back(
+                UpdateContact{previous->email, contact.email, contact.first_name, contact.last_name});
+            grants = rename_grants(grants, previous->email, contact.email);
+        } else if (exists) {
+            const auto linked = known.linked.find(contact.roles.front());
+            if (linked != known.linked.end() && linked->second.email == contact.email && !linked->second.adopted &&
+                !linked->second.shared_with_other_clients &&
+                (linked->second.first_name != contact.first_name || linked->second.last_name != contact.last_name)) {
+                contact_steps.emplace_back(
+                    UpdateContact{contact.email, contact.email, contact.first_name, contact.last_name});
+            }
+        } else {
+            contact_steps.emplace_back(CreateContact{contact.email, contact.first_name, contact.last_name,
+                                                     desired.invite, contact.invitation_message});
+            context.will_create(contact.email);
+        }
+
+        if (grants.count({contact.email, "role", desired.role, ""}) == 0) {
+            grant_steps.emplace_back(ShareEntity{contact.email, desired.role});
+        }
+        for (const std::string& group : desired.groups) {
+            if (grants.count({contact.email, "group", group, ""}) == 0) {
+                grant_steps.emplace_back(AddToGroup{contact.email, group});
+            }
+        }
+        for (const DesiredFolder& folder : desired.folders) {
+            if (grants.count({contact.email, "folder", folder.path, std::string(to_string(folder.access))}) == 0) {
+                grant_steps.emplace_back(SetFolderAccess{contact.email, folder.path, folder.access});
+            }
+        }
+    }
+    actions.insert(actions.end(), contact_steps.begin(), contact_steps.end());
+    actions.insert(actions.end(), grant_steps.begin(), grant_steps.end());
+    return actions;
+}
+
+}  // namespace taxsync::mapping
