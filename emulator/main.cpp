@@ -1,0 +1,159 @@
+// taxsync-portal-emulator: the CaseWare Cloud API v2 on loopback, for the demo, the integration
+// tests and the benchmarks. Prints "listening on http://HOST:PORT" once it accepts connections.
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include "core/clock.hpp"
+#include "core/digest.hpp"
+#include "core/logger.hpp"
+#include "core/redact.hpp"
+#include "emulator/emulator.hpp"
+#include "emulator/http_server.hpp"
+#include "store/sqlite.hpp"
+
+namespace {
+
+using namespace taxsync;
+
+struct CommandLine {
+    std::string listen = "127.0.0.1:0";
+    std::string database = ":memory:";
+    std::string firm = "demo";
+    std::string client_id;
+    std::filesystem::path client_secret_file;
+    std::int64_t token_ttl_seconds = 1800;
+    std::optional<std::uint64_t> seed;
+    std::string dialect = "caseware";
+    std::optional<std::filesystem::path> port_file;
+    bool allow_remote = false;
+    bool quiet = false;
+};
+
+Expected<std::string> read_secret(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return fail(ErrorKind::Io, "cannot read the client secret file " + path.string());
+    std::ostringstream text;
+    text << in.rdbuf();
+    std::string secret = text.str();
+    // A trailing newline comes from `echo secret > file`, not from the secret.
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' '))
+        secret.pop_back();
+    if (secret.empty()) return fail(ErrorKind::InvalidInput, "the client secret file " + path.string() + " is empty");
+    return secret;
+}
+
+std::uint64_t random_seed() {
+    const std::string bytes = random_bytes(8);
+    std::uint64_t seed = 0;
+    std::memcpy(&seed, bytes.data(), sizeof seed);
+    return seed;
+}
+
+Expected<sqlite::Database> open_database(const std::string& path) {
+    if (path == ":memory:") return sqlite::Database::open_in_memory();
+    return sqlite::Database::open(path, sqlite::OpenMode::ReadWrite);
+}
+
+int run(const CommandLine& options) {
+    auto endpoint = emulator::parse_listen_address(options.listen);
+    if (endpoint.has_error()) {
+        std::cerr << "taxsync-portal-emulator: " << endpoint.error().message << '\n';
+        return 2;
+    }
+    if (!endpoint->address().is_loopback() && !options.allow_remote) {
+        std::cerr << "taxsync-portal-emulator: refusing to listen on " << options.listen
+                  << ", which is not a loopback address (pass --allow-remote to insist)\n";
+        return 2;
+    }
+    auto secret = read_secret(options.client_secret_file);
+    if (secret.has_error()) {
+        std::cerr << "taxsync-portal-emulator: " << secret.error().message << '\n';
+        return 2;
+    }
+    auto database = open_database(options.database);
+    if (database.has_error()) {
+        std::cerr << "taxsync-portal-emulator: " << database.error().message << '\n';
+        return 1;
+    }
+
+    auto redactor = std::make_shared<Redactor>();
+    redactor->add_secret(secret.value());
+    const SystemClock clock;
+    emulator::EmulatorOptions emulator_options;
+    emulator_options.firm = options.firm;
+    emulator_options.credentials = {options.client_id, secret.value(), std::chrono::seconds(options.token_ttl_seconds)};
+    emulator_options.id_seed = options.seed.value_or(random_seed());
+    emulator_options.log_requests = !options.quiet;
+
+    emulator::Emulator emulator(database.value(), clock, Logger::to_stderr(LogLevel::Info, redactor),
+                                std::move(emulator_options));
+    boost::asio::io_context io;
+    emulator::HttpServer server(io, emulator);
+    if (auto listening = server.listen(endpoint.value()); listening.has_error()) {
+        std::cerr << "taxsync-portal-emulator: " << listening.error().message << '\n';
+        return 1;
+    }
+    const std::string host =
+        endpoint->address().is_v6() ? "[" + endpoint->address().to_string() + "]" : endpoint->address().to_string();
+    if (options.port_file) {
+        std::ofstream port_file(*options.port_file);
+        port_file << server.port() << '\n';
+        if (!port_file) {
+            std::cerr << "taxsync-portal-emulator: cannot write " << options.port_file->string() << '\n';
+            return 1;
+        }
+    }
+    std::cout << "listening on http://" << host << ':' << server.port() << std::endl;  // endl: the reader waits on it
+
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& error, int) {
+        if (error) return;
+        server.stop();
+        io.stop();
+    });
+    io.run();
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CommandLine options;
+    CLI::App app{"Emulates a client portal's HTTP API (CaseWare Cloud API v2) for taxsync's tests and demo"};
+    app.add_option("--listen", options.listen, "HOST:PORT to listen on; port 0 picks a free port")
+        ->capture_default_str();
+    app.add_option("--db", options.database, "SQLite database file, or :memory:")->capture_default_str();
+    app.add_option("--firm", options.firm, "firm segment of the API path")->capture_default_str();
+    app.add_option("--client-id", options.client_id, "API client id accepted by /auth/token")->required();
+    app.add_option("--client-secret-file", options.client_secret_file, "file holding the API client secret")
+        ->required()
+        ->check(CLI::ExistingFile);
+    app.add_option("--token-ttl", options.token_ttl_seconds, "bearer token lifetime in seconds")
+        ->capture_default_str()
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{86'400 * 365}));
+    app.add_option("--seed", options.seed, "seed for deterministic CWGuid values");
+    app.add_option("--dialect", options.dialect, "portal dialect")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"caseware"}));
+    app.add_option("--port-file", options.port_file, "also write the chosen port to this file");
+    app.add_flag("--allow-remote", options.allow_remote, "allow a non-loopback listen address");
+    app.add_flag("--quiet", options.quiet, "do not log one line per request to stderr");
+    CLI11_PARSE(app, argc, argv);
+
+    try {
+        return run(options);
+    } catch (const std::exception& error) {
+        std::cerr << "taxsync-portal-emulator: " << error.what() << '\n';
+        return 1;
+    }
+}

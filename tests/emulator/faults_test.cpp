@@ -1,0 +1,146 @@
+#include "emulator/faults.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "emulator/ids.hpp"
+
+namespace taxsync::emulator {
+namespace {
+
+using nlohmann::json;
+
+FaultPlan plan_from(const json& body) {
+    auto plan = parse_fault_plan(body);
+    EXPECT_TRUE(plan.has_value()) << body.dump() << ": " << (plan.has_error() ? plan.error().message : "");
+    return plan.has_value() ? plan.value() : FaultPlan{};
+}
+
+std::string plan_error(const json& body) {
+    auto plan = parse_fault_plan(body);
+    EXPECT_TRUE(plan.has_error()) << body.dump() << " should be refused";
+    return plan.has_error() ? plan.error().message : "";
+}
+
+TEST(FaultPlanParsing, ReadsEveryRuleField) {
+    const auto plan = plan_from(json::parse(R"({"seed": 7, "expire_tokens": true, "rules": [
+        {"method": "POST", "path": "/users", "status": 503, "times": 2, "rate": 0.5, "retry_after": 1, "delay_ms": 20},
+        {"path": "*", "drop": "after"}]})"));
+    EXPECT_EQ(plan.seed, 7U);
+    EXPECT_TRUE(plan.expire_tokens);
+    ASSERT_EQ(plan.rules.size(), 2U);
+    EXPECT_EQ(plan.rules[0].method, "POST");
+    EXPECT_EQ(plan.rules[0].path_prefix, "/users");
+    EXPECT_EQ(plan.rules[0].status, 503U);
+    EXPECT_EQ(plan.rules[0].times, 2U);
+    EXPECT_DOUBLE_EQ(plan.rules[0].rate, 0.5);
+    EXPECT_EQ(plan.rules[0].retry_after_seconds, 1U);
+    EXPECT_EQ(plan.rules[0].delay.count(), 20);
+    EXPECT_EQ(plan.rules[1].drop, DropMode::AfterApply);
+    EXPECT_FALSE(plan.rules[1].method.has_value());
+}
+
+TEST(FaultPlanParsing, RefusesMistakes) {
+    EXPECT_NE(plan_error(json::parse(R"({"rules": [{"path": "/users", "delay": 5}]})")).find("unknown key delay"),
+              std::string::npos);
+    EXPECT_NE(plan_error(json::parse(R"({"rules": [{"status": 503, "drop": "before"}]})")).find("exclude"),
+              std::string::npos);
+    EXPECT_NE(plan_error(json::parse(R"({"rules": [{"rate": 1.5}]})")).find("rate"), std::string::npos);
+    EXPECT_NE(plan_error(json::parse(R"({"rules": [{"status": 200}]})")).find("status"), std::string::npos);
+    EXPECT_NE(plan_error(json::parse(R"({"rules": [{"drop": "sometimes"}]})")).find("drop"), std::string::npos);
+    EXPECT_NE(plan_error(json::parse(R"({"rules": [{"retry_after": 1}]})")).find("needs a status"), std::string::npos);
+    EXPECT_NE(plan_error(json::parse(R"({"rules": [{"times": -1}]})")).find("times"), std::string::npos);
+    EXPECT_NE(plan_error(json::parse(R"({"rulez": []})")).find("unknown key rulez"), std::string::npos);
+    EXPECT_NE(plan_error(json::parse("[]")).find("object"), std::string::npos);
+}
+
+TEST(FaultInjector, MatchesMethodAndPathPrefix) {
+    FaultInjector injector;
+    injector.replace(plan_from(json::parse(R"({"rules": [{"method": "post", "path": "/users", "status": 503}]})")));
+    EXPECT_EQ(injector.decide("POST", "/users").status, 503U);
+    EXPECT_EQ(injector.decide("POST", "/users/abc/invitations").status, 503U);
+    EXPECT_FALSE(injector.decide("GET", "/users").status.has_value());
+    EXPECT_FALSE(injector.decide("POST", "/entities").status.has_value());
+}
+
+TEST(FaultInjector, StarMatchesEveryPath) {
+    FaultInjector injector;
+    injector.replace(plan_from(json::parse(R"({"rules": [{"path": "*", "drop": "before"}]})")));
+    EXPECT_EQ(injector.decide("GET", "/roles").drop, DropMode::BeforeApply);
+    EXPECT_EQ(injector.decide("POST", "/auth/token").drop, DropMode::BeforeApply);
+}
+
+TEST(FaultInjector, TimesLimitsHowOftenARuleFires) {
+    FaultInjector injector;
+    injector.replace(plan_from(json::parse(R"({"rules": [{"path": "/users", "status": 429, "times": 2}]})")));
+    EXPECT_EQ(injector.decide("POST", "/users").status, 429U);
+    EXPECT_EQ(injector.decide("POST", "/users").status, 429U);
+    EXPECT_FALSE(injector.decide("POST", "/users").status.has_value());
+    EXPECT_EQ(injector.describe()["rules"][0]["fired"], 2);
+}
+
+TEST(FaultInjector, DelaysAddUpAndTheFirstOutcomeWins) {
+    FaultInjector injector;
+    injector.replace(plan_from(json::parse(R"({"rules": [
+        {"path": "*", "delay_ms": 10},
+        {"path": "/users", "status": 503, "delay_ms": 5},
+        {"path": "/users", "drop": "before", "times": 1}]})")));
+    const auto decision = injector.decide("POST", "/users");
+    EXPECT_EQ(decision.delay.count(), 15);
+    EXPECT_EQ(decision.status, 503U);
+    EXPECT_EQ(decision.drop, DropMode::None);
+    // The losing outcome rule was not consumed.
+    EXPECT_EQ(injector.describe()["rules"][2]["fired"], 0);
+    const auto elsewhere = injector.decide("GET", "/roles");
+    EXPECT_EQ(elsewhere.delay.count(), 10);
+    EXPECT_FALSE(elsewhere.status.has_value());
+}
+
+TEST(FaultInjector, RateIsAReproducibleDrawFromTheSeed) {
+    const auto plan = plan_from(json::parse(R"({"seed": 7, "rules": [{"path": "*", "status": 503, "rate": 0.5}]})"));
+    auto run = [&] {
+        FaultInjector injector;
+        injector.replace(plan);
+        std::vector<bool> failed;
+        for (int i = 0; i < 64; ++i) failed.push_back(injector.decide("GET", "/roles").status.has_value());
+        return failed;
+    };
+    const auto first = run();
+    EXPECT_EQ(first, run());
+    const auto failures = std::count(first.begin(), first.end(), true);
+    EXPECT_GT(failures, 16);  // about half; far from none or all
+    EXPECT_LT(failures, 48);
+}
+
+TEST(FaultInjector, ClearingRemovesEveryRule) {
+    FaultInjector injector;
+    injector.replace(plan_from(json::parse(R"({"rules": [{"path": "*", "status": 500}]})")));
+    injector.clear();
+    EXPECT_FALSE(injector.decide("GET", "/roles").status.has_value());
+    EXPECT_TRUE(injector.describe()["rules"].empty());
+}
+
+TEST(GuidGenerator, IsDeterministicPerSeedAndGuidShaped) {
+    const GuidGenerator a(42);
+    const GuidGenerator b(42);
+    const GuidGenerator c(43);
+    EXPECT_EQ(a.guid_for(1), b.guid_for(1));
+    EXPECT_NE(a.guid_for(1), c.guid_for(1));
+    std::set<std::string> seen;
+    for (std::uint64_t i = 0; i < 1000; ++i) {
+        const std::string guid = a.guid_for(i);
+        ASSERT_EQ(guid.size(), 36U);
+        EXPECT_EQ(guid[8], '-');
+        EXPECT_EQ(guid[13], '-');
+        EXPECT_EQ(guid[14], '4');  // version 4 layout
+        EXPECT_EQ(guid[18], '-');
+        EXPECT_EQ(guid[23], '-');
+        seen.insert(guid);
+    }
+    EXPECT_EQ(seen.size(), 1000U);
+    EXPECT_EQ(guid_from_name("Contact - Entity Access"), guid_from_name("Contact - Entity Access"));
+}
+
+}  // namespace
+}  // namespace taxsync::emulator
