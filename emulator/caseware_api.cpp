@@ -351,10 +351,10 @@ Reply CasewareApi::dispatch(const AdmittedCall& call) {
         case Endpoint::CreateEntity: return create_entity(request);
         case Endpoint::GetEntity: return get_entity(id);
         case Endpoint::PatchEntity: return patch_entity(id, request);
-        case Endpoint::ListRoleAssignments: return list_role_assignments(id);
+        case Endpoint::ListRoleAssignments: return list_role_assignments(id, request);
         case Endpoint::AssignRoles: return assign_roles(id, request);
         case Endpoint::RemoveRoleAssignment: return remove_role_assignment(id, request);
-        case Endpoint::ListFolders: return list_folders(id);
+        case Endpoint::ListFolders: return list_folders(id, request);
         case Endpoint::CreateFolder: return create_folder(id, request);
         case Endpoint::ListUsers: return list_users(request);
         case Endpoint::CreateUser: return create_user(request);
@@ -367,7 +367,7 @@ Reply CasewareApi::dispatch(const AdmittedCall& call) {
         case Endpoint::AssignGroupUsers: return assign_group_users(id, request);
         case Endpoint::ListRoles: return list_roles(request);
         case Endpoint::GetFolder: return get_folder(id);
-        case Endpoint::GetFolderPermissions: return get_folder_permissions(id);
+        case Endpoint::GetFolderPermissions: return get_folder_permissions(id, request);
         case Endpoint::SetFolderPermission: return set_folder_permission(id, request);
         case Endpoint::CreateActivity: return create_activity(request);
     }
@@ -432,9 +432,9 @@ Reply CasewareApi::patch_entity(const std::string& id, const ApiRequest& request
 
 // ---- Role assignments (assumed)
 
-Reply CasewareApi::list_role_assignments(const std::string& entity_id) {
+Reply CasewareApi::list_role_assignments(const std::string& entity_id, const ApiRequest& request) {
     require_entity(entity_id);
-    return json_reply(200, store_.role_assignments(entity_id));
+    return json_reply(200, store_.role_assignments(entity_id, read_page(request.query)));
 }
 
 void CasewareApi::require_user_ids(const std::vector<std::string>& ids, std::string_view field) {
@@ -468,9 +468,9 @@ Reply CasewareApi::remove_role_assignment(const std::string& entity_id, const Ap
 
 // ---- Folders and permissions (assumed)
 
-Reply CasewareApi::list_folders(const std::string& entity_id) {
+Reply CasewareApi::list_folders(const std::string& entity_id, const ApiRequest& request) {
     require_entity(entity_id);
-    return json_reply(200, store_.folders(entity_id));
+    return json_reply(200, store_.folders(entity_id, read_page(request.query)));
 }
 
 Reply CasewareApi::create_folder(const std::string& entity_id, const ApiRequest& request) {
@@ -499,9 +499,9 @@ Reply CasewareApi::get_folder(const std::string& id) {
     return json_reply(200, *folder);
 }
 
-Reply CasewareApi::get_folder_permissions(const std::string& id) {
+Reply CasewareApi::get_folder_permissions(const std::string& id, const ApiRequest& request) {
     if (!store_.folder(id)) reject(404, "no folder with CWGuid " + id);
-    return json_reply(200, store_.folder_permissions(id));
+    return json_reply(200, store_.folder_permissions(id, read_page(request.query)));
 }
 
 Reply CasewareApi::set_folder_permission(const std::string& id, const ApiRequest& request) {

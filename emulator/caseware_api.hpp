@@ -86,10 +86,10 @@ private:
     Reply create_entity(const ApiRequest& request);
     Reply get_entity(const std::string& id);
     Reply patch_entity(const std::string& id, const ApiRequest& request);
-    Reply list_role_assignments(const std::string& entity_id);
+    Reply list_role_assignments(const std::string& entity_id, const ApiRequest& request);
     Reply assign_roles(const std::string& entity_id, const ApiRequest& request);
     Reply remove_role_assignment(const std::string& entity_id, const ApiRequest& request);
-    Reply list_folders(const std::string& entity_id);
+    Reply list_folders(const std::string& entity_id, const ApiRequest& request);
     Reply create_folder(const std::string& entity_id, const ApiRequest& request);
 
     Reply list_users(const ApiRequest& request);
@@ -105,7 +105,7 @@ private:
 
     Reply list_roles(const ApiRequest& request);
     Reply get_folder(const std::string& id);
-    Reply get_folder_permissions(const std::string& id);
+    Reply get_folder_permissions(const std::string& id, const ApiRequest& request);
     Reply set_folder_permission(const std::string& id, const ApiRequest& request);
     Reply create_activity(const ApiRequest& request);
 

@@ -2,7 +2,6 @@
 
 #include <array>
 #include <chrono>
-#include <limits>
 #include <type_traits>
 #include <variant>
 
@@ -420,9 +419,10 @@ std::string PortalStore::role_id_named(std::string_view name) {
     return statement.step() ? statement.column_text(0) : std::string{};
 }
 
-json PortalStore::role_assignments(std::string_view entity_guid) {
-    auto statement = db_.prepare("SELECT role_id, person_id FROM role_assignments WHERE entity_id = ?1 ORDER BY seq");
-    statement.bind(1, entity_guid);
+json PortalStore::role_assignments(std::string_view entity_guid, Page page) {
+    auto statement = db_.prepare(
+        "SELECT role_id, person_id FROM role_assignments WHERE entity_id = ?1 ORDER BY seq LIMIT ?2 OFFSET ?3");
+    statement.bind_all(entity_guid, page.size, (page.number - 1) * page.size);
     json rows = json::array();
     while (statement.step())
         rows.push_back({{"RoleId", statement.column_text(0)}, {"PersonId", statement.column_text(1)}});
@@ -478,10 +478,10 @@ json PortalStore::insert_folder(std::string_view entity_guid, const std::optiona
     return *folder(guid);
 }
 
-json PortalStore::folders(std::string_view entity_guid) {
-    auto statement =
-        db_.prepare("SELECT cwguid, name, parent_id, entity_id FROM folders WHERE entity_id = ?1 ORDER BY seq");
-    statement.bind(1, entity_guid);
+json PortalStore::folders(std::string_view entity_guid, Page page) {
+    auto statement = db_.prepare(
+        "SELECT cwguid, name, parent_id, entity_id FROM folders WHERE entity_id = ?1 ORDER BY seq LIMIT ?2 OFFSET ?3");
+    statement.bind_all(entity_guid, page.size, (page.number - 1) * page.size);
     json rows = json::array();
     while (statement.step()) {
         rows.push_back({{"CWGuid", statement.column_text(0)},
@@ -492,9 +492,10 @@ json PortalStore::folders(std::string_view entity_guid) {
     return rows;
 }
 
-json PortalStore::folder_permissions(std::string_view folder_guid) {
-    auto statement = db_.prepare("SELECT person_id, access FROM folder_permissions WHERE folder_id = ?1 ORDER BY seq");
-    statement.bind(1, folder_guid);
+json PortalStore::folder_permissions(std::string_view folder_guid, Page page) {
+    auto statement = db_.prepare(
+        "SELECT person_id, access FROM folder_permissions WHERE folder_id = ?1 ORDER BY seq LIMIT ?2 OFFSET ?3");
+    statement.bind_all(folder_guid, page.size, (page.number - 1) * page.size);
     json rows = json::array();
     while (statement.step())
         rows.push_back({{"PersonId", statement.column_text(0)}, {"Access", statement.column_text(1)}});
@@ -584,7 +585,7 @@ void PortalStore::expire_all_tokens() {
 // ---- State
 
 json PortalStore::state() {
-    const Page everything{1, std::numeric_limits<std::int32_t>::max()};
+    const Page everything = Page::everything();
     json groups = list(Collection::Groups, std::nullopt, everything);
     for (auto& group : groups) group["Members"] = group_members(group["CWGuid"].get<std::string>());
 

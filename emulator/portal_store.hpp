@@ -30,6 +30,9 @@ std::span<const SearchableField> searchable_fields(Collection collection);
 struct Page {
     std::int64_t number = 1;  // from 1
     std::int64_t size = 100;
+
+    /// One page holding every row (for answers that show a whole list, and for the state dump).
+    static Page everything() { return {1, std::int64_t{1} << 40}; }
 };
 
 struct NewUser {
@@ -109,7 +112,7 @@ public:
     // Roles and entity role assignments
     std::optional<nlohmann::json> role(std::string_view guid);
     std::string role_id_named(std::string_view name);
-    nlohmann::json role_assignments(std::string_view entity_guid);
+    nlohmann::json role_assignments(std::string_view entity_guid, Page page = Page::everything());
     void assign_role(std::string_view entity_guid, std::string_view role_guid, std::string_view person_guid);
     void unassign_role(std::string_view entity_guid, std::string_view role_guid, std::string_view person_guid);
     bool has_role(std::string_view entity_guid, std::string_view role_guid, std::string_view person_guid);
@@ -120,8 +123,8 @@ public:
                            std::string_view name);
     nlohmann::json insert_folder(std::string_view entity_guid, const std::optional<std::string>& parent_guid,
                                  std::string_view name);
-    nlohmann::json folders(std::string_view entity_guid);
-    nlohmann::json folder_permissions(std::string_view folder_guid);
+    nlohmann::json folders(std::string_view entity_guid, Page page);
+    nlohmann::json folder_permissions(std::string_view folder_guid, Page page = Page::everything());
     void set_folder_permission(std::string_view folder_guid, std::string_view person_guid, std::string_view access);
 
     // Activities

@@ -471,6 +471,10 @@ TEST_F(EmulatorHttpTest, FoldersAreUniquePerParent) {
     EXPECT_EQ(foreign_parent.status, 400U);
     EXPECT_NE(foreign_parent.error_message().find("ParentId"), std::string::npos);
     EXPECT_EQ(call("GET", "/entities/" + entity + "/folders").json().size(), 2U);
+    EXPECT_EQ(call("GET", "/entities/" + entity + "/folders?page=2&pageSize=1").json().at(0)["CWGuid"],
+              child.json()["CWGuid"]);
+    EXPECT_EQ(call("GET", "/entities/" + entity + "/folders?page=3&pageSize=1").json(), json::array());
+    EXPECT_EQ(call("GET", "/entities/" + entity + "/folders?pageSize=1001").status, 400U);
 }
 
 TEST_F(EmulatorHttpTest, FolderPermissionsAreSetAndReplaced) {
