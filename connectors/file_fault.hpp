@@ -1,0 +1,15 @@
+#pragma once
+// Why a whole export file could not be taken, and where: the intake steps (decoding, CSV reading,
+// header mapping) report this, and the connector turns it into a file-level Problem.
+
+#include <cstddef>
+#include <string>
+
+namespace taxsync::connectors {
+
+struct FileFault {
+    std::size_t line = 0;  // physical line (1-based); 0 when the fault concerns no particular line
+    std::string reason;
+};
+
+}  // namespace taxsync::connectors

@@ -1,0 +1,468 @@
+#include "connectors/tabular.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <initializer_list>
+#include <map>
+#include <utility>
+
+#include "connectors/name_parsing.hpp"
+#include "core/digest.hpp"
+#include "core/redact.hpp"
+#include "core/text.hpp"
+
+namespace taxsync::connectors {
+namespace {
+
+constexpr std::size_t index_of(Field field) { return static_cast<std::size_t>(field); }
+
+/// Letters and digits only, lower case: "S Corporation" -> "scorporation", "Non-Profit" -> "nonprofit".
+std::string value_key(std::string_view value) {
+    std::string key;
+    for (const char c : value) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (std::isalnum(byte) != 0) key.push_back(static_cast<char>(std::tolower(byte)));
+    }
+    return key;
+}
+
+std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+/// Which field each column of a file holds.
+struct ColumnLayout {
+    std::vector<std::optional<Field>> field_of_column;
+    std::vector<std::string> unknown_headers;
+    std::array<std::vector<std::string>, kFieldCount> headers_of_field;  // as written, in column order
+
+    [[nodiscard]] bool has(Field field) const { return !headers_of_field[index_of(field)].empty(); }
+    [[nodiscard]] std::size_t width() const { return field_of_column.size(); }
+};
+
+ColumnLayout layout_columns(const CsvRecord& header, const HeaderVocabulary& vocabulary) {
+    ColumnLayout layout;
+    for (const std::string& raw : header.fields) {
+        const std::string name(trim(raw));
+        const auto field = vocabulary.lookup(name);
+        layout.field_of_column.push_back(field);
+        if (field) {
+            layout.headers_of_field[index_of(*field)].push_back(name);
+        } else if (!normalize_header(name).empty()) {
+            layout.unknown_headers.push_back(name);  // columns with no header (Excel's trailing ",,") are not news
+        }
+    }
+    return layout;
+}
+
+/// One row's values by field: trimmed, and the first filled column when several hold one field
+/// (Home Phone, Work Phone, Cell Phone).
+class RowValues {
+public:
+    RowValues(const CsvRecord& record, const ColumnLayout& layout) {
+        const std::size_t columns = std::min(record.fields.size(), layout.width());
+        for (std::size_t column = 0; column < columns; ++column) {
+            const auto field = layout.field_of_column[column];
+            const std::string_view value = trim(record.fields[column]);
+            if (field && !value.empty() && values_[index_of(*field)].empty()) values_[index_of(*field)] = value;
+        }
+    }
+
+    [[nodiscard]] std::string_view get(Field field) const { return values_[index_of(field)]; }
+    [[nodiscard]] bool any_filled(std::initializer_list<Field> fields) const {
+        return std::any_of(fields.begin(), fields.end(), [this](Field field) { return !get(field).empty(); });
+    }
+
+private:
+    std::array<std::string_view, kFieldCount> values_{};
+};
+
+std::size_t filled_columns_beyond(const CsvRecord& record, std::size_t width) {
+    if (record.fields.size() <= width) return 0;
+    return static_cast<std::size_t>(std::count_if(record.fields.begin() + static_cast<std::ptrdiff_t>(width),
+                                                  record.fields.end(),
+                                                  [](const std::string& field) { return !trim(field).empty(); }));
+}
+
+/// The names of one person as the row gives them, before cleaning.
+struct NameParts {
+    std::string first;
+    std::string middle;
+    std::string last;
+};
+
+/// Reads one file: owns the result while it is being built.
+class FileConverter {
+public:
+    FileConverter(const std::filesystem::path& file, const TabularFormat& format, const HeaderVocabulary& vocabulary,
+                  const TabularSettings& settings, const TaxIdHasher& tax_ids)
+        : file_(file.string()), format_(format), vocabulary_(vocabulary), settings_(settings), tax_ids_(tax_ids) {
+        result_.outcome.path = file;
+    }
+
+    ConvertedFile run(std::string_view bytes) && {
+        result_.outcome.content_hash = sha256_hex(bytes);
+        auto decoded = decode_export_text(bytes, settings_.encoding);
+        if (decoded.has_error()) return fail_file(decoded.error());
+        result_.outcome.encoding = decoded->encoding;
+        const auto document = read_csv(decoded->text);
+        if (document.has_error()) return fail_file(document.error());
+        if (auto fault = take_document(*document)) return fail_file(*fault);
+        return std::move(result_);
+    }
+
+private:
+    ConvertedFile fail_file(const FileFault& fault) {
+        ConvertedFile failed;
+        failed.outcome = result_.outcome;
+        failed.outcome.failed = true;
+        failed.outcome.imported = 0;
+        failed.problems.push_back(Problem{file_, fault.line, Severity::Error, mask_tax_ids(fault.reason)});
+        return failed;
+    }
+
+    void report(std::size_t line, Severity severity, std::string_view reason) {
+        // Quoted values come from the file; mask anything shaped like a tax id before it is kept.
+        result_.problems.push_back(Problem{file_, line, severity, mask_tax_ids(reason)});
+    }
+    void warn(std::size_t line, std::string_view reason) { report(line, Severity::Warning, reason); }
+    void reject(std::size_t line, std::string_view reason) { report(line, Severity::Error, reason); }
+
+    std::optional<FileFault> take_document(const CsvDocument& document) {
+        const auto& records = document.records;
+        const auto header =
+            std::find_if(records.begin(), records.end(), [](const CsvRecord& r) { return !r.is_blank(); });
+        if (header == records.end()) {
+            return FileFault{0, "the file is empty (no header line); probably still being written"};
+        }
+        layout_ = layout_columns(*header, vocabulary_);
+        if (!layout_.has(Field::ClientId)) {
+            std::vector<std::string> found;
+            for (const std::string& name : header->fields) {
+                if (!trim(name).empty()) found.push_back(in_quotes(trim(name)));
+            }
+            return FileFault{header->line, "no client id column; headers found: " + join(found, ", ") +
+                                               ". Name the column in [connector.columns] client_id"};
+        }
+        const CsvRecord& last = records.back();
+        if (!document.last_record_terminated && &last != &*header && !last.is_blank() &&
+            last.fields.size() < layout_.width()) {
+            return FileFault{last.line, "line " + std::to_string(last.line) + " has " +
+                                            std::to_string(last.fields.size()) + " of " +
+                                            std::to_string(layout_.width()) +
+                                            " fields and no line break: the file is truncated (probably still "
+                                            "being written)"};
+        }
+        warn_about_header(header->line);
+        for (auto record = std::next(header); record != records.end(); ++record) {
+            if (record->is_blank()) continue;
+            ++result_.outcome.rows;
+            convert_row(*record);
+        }
+        return std::nullopt;
+    }
+
+    void warn_about_header(std::size_t line) {
+        if (!layout_.unknown_headers.empty()) {
+            std::vector<std::string> names;
+            for (const auto& name : layout_.unknown_headers) names.push_back(in_quotes(name));
+            warn(line, "columns not used (no field for them): " + join(names, ", "));
+        }
+        for (const Field field : all_fields()) {
+            const auto& headers = layout_.headers_of_field[index_of(field)];
+            // Several phone columns are normal; several columns for anything else deserve a look.
+            if (headers.size() < 2 || field == Field::Phone || field == Field::SpousePhone) continue;
+            std::vector<std::string> names;
+            for (const auto& name : headers) names.push_back(in_quotes(name));
+            warn(line, "columns " + join(names, " and ") + " all hold " + std::string(field_name(field)) +
+                           "; each row uses the first one that is filled");
+        }
+    }
+
+    void convert_row(const CsvRecord& record) {
+        const std::size_t line = record.line;
+        if (const auto extra = filled_columns_beyond(record, layout_.width()); extra > 0) {
+            reject(line, "row has " + std::to_string(extra) + " filled field(s) beyond the " +
+                             std::to_string(layout_.width()) +
+                             " columns of the header (an unquoted delimiter inside a value?)");
+            return;
+        }
+        const RowValues row(record, layout_);
+        const std::string id(row.get(Field::ClientId));
+        if (id.empty()) {
+            reject(line, "client id is empty");
+            return;
+        }
+        if (looks_like_scientific_notation(id)) {
+            reject(line, "client id " + in_quotes(id) +
+                             " is in scientific notation: Excel turned the id into a number; re-export with the "
+                             "column formatted as text");
+            return;
+        }
+        if (const auto first = first_line_of_id_.find(id); first != first_line_of_id_.end()) {
+            reject(line, "client id " + in_quotes(id) + " already appears on line " + std::to_string(first->second) +
+                             " of this file; this row is skipped");
+            return;
+        }
+        first_line_of_id_.emplace(id, line);
+
+        TaxClient client;
+        client.connector = settings_.connector;
+        client.id = ClientId(id);
+        client.source = SourceRef{file_, line};
+        client.return_type = return_type_of(row);
+        client.kind = decide_kind(row, id, client.return_type, line);
+        const std::string_view year = row.get(Field::TaxYear);
+        client.tax_year = year.empty() ? settings_.default_tax_year : std::string(year);
+        client.office = collapse_whitespace(row.get(Field::Office));
+        client.preparer = collapse_whitespace(row.get(Field::Preparer));
+        if (client.kind == EntityKind::Business) {
+            fill_business(client, row, line);
+        } else {
+            fill_household(client, row, line);
+        }
+        result_.clients.push_back(std::move(client));
+        ++result_.outcome.imported;
+    }
+
+    std::string return_type_of(const RowValues& row) const {
+        std::string written = collapse_whitespace(row.get(Field::ReturnType));
+        if (format_.form_from_return_code != nullptr) {
+            if (const auto form = format_.form_from_return_code(written)) return std::string(*form);
+        }
+        return written;
+    }
+
+    /// The client type column decides; then the return type; then the package's id convention;
+    /// then the names (a business name and no person's name is a business).
+    EntityKind decide_kind(const RowValues& row, std::string_view id, std::string& return_type, std::size_t line) {
+        std::optional<EntityKind> kind;
+        if (const std::string_view type = row.get(Field::ClientType); !type.empty()) {
+            kind = kind_from_client_type(type);
+            if (!kind) {
+                warn(line, "client type " + in_quotes(type) +
+                               " is not one taxsync knows; individual or business was decided from the other columns");
+            }
+        }
+        if (!kind && !return_type.empty()) kind = kind_from_return_type(return_type);
+        if (format_.hint_from_client_id != nullptr) {
+            if (const auto hint = format_.hint_from_client_id(id)) {
+                if (kind && *kind != hint->kind) {
+                    warn(line, "client id " + in_quotes(id) + " ends in the letter of a " +
+                                   std::string(to_string(hint->kind)) + " return, but the other columns say " +
+                                   std::string(to_string(*kind)) + "; the columns were used");
+                } else {
+                    kind = hint->kind;
+                    if (return_type.empty()) return_type = std::string(hint->return_type);
+                }
+            }
+        }
+        if (kind) return *kind;
+        if (row.any_filled({Field::FirstName, Field::LastName})) return EntityKind::Individual;
+        if (!row.get(Field::BusinessName).empty()) return EntityKind::Business;
+        if (looks_like_business_name(row.get(Field::ClientName))) return EntityKind::Business;
+        return EntityKind::Individual;
+    }
+
+    void fill_household(TaxClient& client, const RowValues& row, std::size_t line) {
+        NameParts taxpayer{std::string(row.get(Field::FirstName)), std::string(row.get(Field::MiddleName)),
+                           std::string(row.get(Field::LastName))};
+        if (taxpayer.first.empty() && taxpayer.last.empty()) {
+            if (const auto parts = split_client_name(row.get(Field::ClientName))) {
+                taxpayer.first = parts->first_names;
+                taxpayer.last = parts->last_name;
+            }
+        }
+        const bool spouse_columns_filled =
+            row.any_filled({Field::SpouseFirstName, Field::SpouseMiddleName, Field::SpouseLastName, Field::SpouseEmail,
+                            Field::SpousePhone, Field::SpouseTaxId});
+        std::string joint_spouse_first;
+        if (const auto joint = split_joint_first_names(taxpayer.first)) {
+            if (spouse_columns_filled) {
+                warn(line, "first name " + in_quotes(collapse_whitespace(taxpayer.first)) +
+                               " names two people, but the spouse columns are filled; kept as written");
+            } else {
+                taxpayer.first = joint->first;
+                joint_spouse_first = joint->second;
+            }
+        }
+
+        client.people.push_back(make_person(PersonRole::Taxpayer, taxpayer, row.get(Field::Email),
+                                            row.get(Field::Phone), row.get(Field::TaxId), "taxpayer", line));
+        const std::string family_name = client.people.front().last_name;
+        if (spouse_columns_filled) {
+            NameParts spouse{std::string(row.get(Field::SpouseFirstName)),
+                             std::string(row.get(Field::SpouseMiddleName)),
+                             std::string(row.get(Field::SpouseLastName))};
+            if (spouse.last.empty()) spouse.last = family_name;  // spouse columns often leave a shared last name out
+            client.people.push_back(make_person(PersonRole::Spouse, spouse, row.get(Field::SpouseEmail),
+                                                row.get(Field::SpousePhone), row.get(Field::SpouseTaxId), "spouse",
+                                                line));
+        } else if (!joint_spouse_first.empty()) {
+            // SmartVault's "John & Jane": one row, one email, which belongs to the first named.
+            client.people.push_back(make_person(PersonRole::Spouse, NameParts{joint_spouse_first, "", family_name}, "",
+                                                "", "", "spouse", line));
+        }
+        // An EIN on a household row belongs to a business of theirs, which this client is not.
+        check_tax_id(row.get(Field::Ein), "EIN", line);
+    }
+
+    void fill_business(TaxClient& client, const RowValues& row, std::size_t line) {
+        NameParts contact{std::string(row.get(Field::FirstName)), std::string(row.get(Field::MiddleName)),
+                          std::string(row.get(Field::LastName))};
+        client.business_name = collapse_whitespace(row.get(Field::BusinessName));
+        if (client.business_name.empty()) client.business_name = collapse_whitespace(row.get(Field::ClientName));
+        if (client.business_name.empty() && contact.first.empty() && !contact.last.empty()) {
+            // Exports without a business-name column put the entity's name where a surname would go.
+            client.business_name = collapse_whitespace(contact.last);
+            contact.last.clear();
+        }
+
+        // A combined column (SSN/EIN, Federal ID) holds the entity's EIN on a business row; with a
+        // separate EIN column it holds the contact person's SSN.
+        const std::string_view ein = row.get(Field::Ein);
+        const std::string_view entity_tax_id = ein.empty() ? row.get(Field::TaxId) : ein;
+        const std::string_view contact_tax_id = ein.empty() ? std::string_view{} : row.get(Field::TaxId);
+        // TaxClient has no field for the entity's EIN: it is checked (so a bad one is reported) and dropped.
+        check_tax_id(entity_tax_id, "business EIN", line);
+
+        // A phone alone is the business's own number, not a person to invite.
+        const bool contact_given = !contact.first.empty() || !contact.middle.empty() || !contact.last.empty() ||
+                                   !row.get(Field::Email).empty() || !contact_tax_id.empty();
+        if (contact_given) {
+            client.people.push_back(make_person(PersonRole::Taxpayer, contact, row.get(Field::Email),
+                                                row.get(Field::Phone), contact_tax_id, "business contact", line));
+        }
+        if (row.any_filled({Field::SpouseFirstName, Field::SpouseMiddleName, Field::SpouseLastName, Field::SpouseEmail,
+                            Field::SpousePhone, Field::SpouseTaxId})) {
+            warn(line, "spouse columns are filled on a business row; they were not used");
+        }
+    }
+
+    Person make_person(PersonRole role, const NameParts& names, std::string_view email, std::string_view phone,
+                       std::string_view tax_id, std::string_view who, std::size_t line) {
+        Person person;
+        person.role = role;
+        person.first_name = clean_person_name(names.first);
+        person.middle_name = clean_person_name(names.middle);
+        person.last_name = clean_person_name(names.last);
+        person.phone = collapse_whitespace(phone);
+        const std::string_view written_email = trim(email);
+        if (written_email.empty()) {
+            person.email_status = EmailStatus::Missing;
+        } else if (is_plausible_email(written_email)) {
+            person.email_status = EmailStatus::Usable;
+            person.email = normalize_email(written_email);
+        } else {
+            person.email_status = EmailStatus::Invalid;
+            // Kept as written for the review list, except anything shaped like a tax id.
+            person.email = mask_tax_ids(written_email);
+            warn(line,
+                 "invalid email " + in_quotes(written_email) + " for the " + std::string(who) + ": not invitable");
+        }
+        person.tax_id = check_tax_id(tax_id, std::string(who) + " tax id", line);
+        return person;
+    }
+
+    std::optional<TaxIdFingerprint> check_tax_id(std::string_view raw, std::string_view what, std::size_t line) {
+        if (trim(raw).empty()) return std::nullopt;
+        auto fingerprint = tax_ids_.fingerprint(raw);
+        if (fingerprint.has_error()) {
+            warn(line, std::string(what) + " not used: " + fingerprint.error().message);
+            return std::nullopt;
+        }
+        return std::move(fingerprint).value();
+    }
+
+    std::string file_;
+    const TabularFormat& format_;
+    const HeaderVocabulary& vocabulary_;
+    const TabularSettings& settings_;
+    const TaxIdHasher& tax_ids_;
+    ConvertedFile result_;
+    ColumnLayout layout_;
+    std::map<std::string, std::size_t, std::less<>> first_line_of_id_;
+};
+
+}  // namespace
+
+std::optional<EntityKind> kind_from_client_type(std::string_view client_type) {
+    static constexpr std::array<std::string_view, 6> kIndividual = {"individual", "individuals", "ind",
+                                                                    "i",          "person",      "household"};
+    static constexpr std::array<std::string_view, 28> kBusiness = {"business",
+                                                                   "company",
+                                                                   "organization",
+                                                                   "entity",
+                                                                   "corporation",
+                                                                   "corp",
+                                                                   "ccorporation",
+                                                                   "ccorp",
+                                                                   "scorporation",
+                                                                   "scorp",
+                                                                   "partnership",
+                                                                   "fiduciary",
+                                                                   "trust",
+                                                                   "estate",
+                                                                   "nonprofit",
+                                                                   "nonprofitorganization",
+                                                                   "exemptorganization",
+                                                                   "taxexempt",
+                                                                   "llc",
+                                                                   "soleproprietor",
+                                                                   "soleproprietorship",
+                                                                   "employeeplan",
+                                                                   "employeebenefitplan",
+                                                                   "c",
+                                                                   "s",
+                                                                   "p",
+                                                                   "f",
+                                                                   "r"};
+    const std::string key = value_key(client_type);
+    if (std::find(kIndividual.begin(), kIndividual.end(), key) != kIndividual.end()) return EntityKind::Individual;
+    if (std::find(kBusiness.begin(), kBusiness.end(), key) != kBusiness.end()) return EntityKind::Business;
+    return kind_from_return_type(client_type);  // "1040", "1120S", ... used as a client type
+}
+
+std::optional<EntityKind> kind_from_return_type(std::string_view return_type) {
+    std::string form = value_key(return_type);
+    if (form.starts_with("form")) form.erase(0, 4);
+    if (form.starts_with("1040") || form == "709") return EntityKind::Individual;
+    for (const std::string_view business : {"1120", "1065", "1041", "990", "706", "5500"}) {
+        if (form.starts_with(business)) return EntityKind::Business;
+    }
+    return std::nullopt;
+}
+
+bool looks_like_scientific_notation(std::string_view value) {
+    // digits [. digits] (e|E) [+|-] digits, with a point or a sign: Excel writes "1.2E+07" and
+    // "1E+07", while an id such as "12E4" may be genuine.
+    const auto digits = [&](std::size_t& at) {
+        const std::size_t start = at;
+        while (at < value.size() && std::isdigit(static_cast<unsigned char>(value[at])) != 0) ++at;
+        return at > start;
+    };
+    std::size_t at = 0;
+    if (!digits(at)) return false;
+    bool point = false;
+    if (at < value.size() && value[at] == '.') {
+        point = true;
+        ++at;
+        digits(at);
+    }
+    if (at >= value.size() || (value[at] != 'e' && value[at] != 'E')) return false;
+    ++at;
+    bool sign = false;
+    if (at < value.size() && (value[at] == '+' || value[at] == '-')) {
+        sign = true;
+        ++at;
+    }
+    if (!digits(at) || at != value.size()) return false;
+    return point || sign;
+}
+
+ConvertedFile convert_export(std::string_view bytes, const std::filesystem::path& file, const TabularFormat& format,
+                             const HeaderVocabulary& vocabulary, const TabularSettings& settings,
+                             const TaxIdHasher& tax_ids) {
+    return FileConverter(file, format, vocabulary, settings, tax_ids).run(bytes);
+}
+
+}  // namespace taxsync::connectors

@@ -1,0 +1,64 @@
+#pragma once
+// Turns one CSV export into TaxClient records: header aliases to fields, then each row validated
+// on its own (a bad row is a Problem; the other rows still go through). What differs between
+// tax packages lives in a TabularFormat; everything else is shared.
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "connectors/connector.hpp"
+#include "connectors/csv_reader.hpp"
+#include "connectors/header_aliases.hpp"
+#include "connectors/text_decoding.hpp"
+#include "core/tax_client.hpp"
+#include "core/tax_id.hpp"
+
+namespace taxsync::connectors {
+
+/// What a package tells about a return without a column for it (Lacerte's id suffix).
+struct ReturnHint {
+    EntityKind kind = EntityKind::Individual;
+    std::string_view return_type;  // "1040", "1120S", ...
+};
+
+/// One tax package's dialect of the tabular export.
+struct TabularFormat {
+    std::string_view type;  // the `type` in the config
+    std::string_view description;
+    std::vector<std::span<const HeaderAlias>> aliases;
+    /// Lacerte ends client ids in a letter naming the kind of return ("00417I", "00120C").
+    std::optional<ReturnHint> (*hint_from_client_id)(std::string_view client_id) = nullptr;
+    /// ProSeries names returns by client-file letter ("i", "s", ".25p"): the form name for a code it knows.
+    std::optional<std::string_view> (*form_from_return_code)(std::string_view code) = nullptr;
+};
+
+/// Everything about the connector that shapes how a file is understood.
+struct TabularSettings {
+    ConnectorName connector;
+    EncodingChoice encoding = EncodingChoice::Auto;
+    std::string default_tax_year;
+};
+
+struct ConvertedFile {
+    FileOutcome outcome;  // path, content hash, encoding, rows, imported, failed
+    std::vector<TaxClient> clients;
+    std::vector<Problem> problems;
+};
+
+/// Decodes, reads and converts one export file. `file` names it in problems and in each
+/// client's source. When the file fails as a whole, `clients` is empty.
+ConvertedFile convert_export(std::string_view bytes, const std::filesystem::path& file, const TabularFormat& format,
+                             const HeaderVocabulary& vocabulary, const TabularSettings& settings,
+                             const TaxIdHasher& tax_ids);
+
+/// "Individual", "1040", "S Corporation", "1065", ... -> the kind; nullopt when not recognized.
+std::optional<EntityKind> kind_from_client_type(std::string_view client_type);
+/// "1040", "Form 1120-S", "990-EZ", ... -> the kind; nullopt when not a form we know.
+std::optional<EntityKind> kind_from_return_type(std::string_view return_type);
+/// True for what Excel makes of a long number: "1.2E+07", "1E+07", "4.5e-3".
+bool looks_like_scientific_notation(std::string_view value);
+
+}  // namespace taxsync::connectors

@@ -1,0 +1,97 @@
+#include "connectors/text_decoding.hpp"
+
+#include <optional>
+
+#include "core/text.hpp"
+
+namespace taxsync::connectors {
+namespace {
+
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
+constexpr std::string_view kUtf16LeBom = "\xFF\xFE";
+constexpr std::string_view kUtf16BeBom = "\xFE\xFF";
+constexpr std::string_view kZipMagic = "PK\x03\x04";
+
+/// 1-based physical line holding byte `offset`; CR, LF and CRLF each end a line.
+std::size_t line_of_offset(std::string_view text, std::size_t offset) {
+    std::size_t line = 1;
+    for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+        if (text[i] == '\n' || (text[i] == '\r' && (i + 1 >= text.size() || text[i + 1] != '\n'))) ++line;
+    }
+    return line;
+}
+
+/// Files that are not text at all fail before any decoding, with a reason a person can act on.
+std::optional<FileFault> refuse_non_text(std::string_view bytes) {
+    if (bytes.starts_with(kUtf16LeBom) || bytes.starts_with(kUtf16BeBom)) {
+        return FileFault{
+            1, "file is UTF-16 (Excel \"Unicode Text\"); save it as \"CSV UTF-8\" or \"CSV (Comma delimited)\""};
+    }
+    if (bytes.starts_with(kZipMagic)) {
+        return FileFault{1, "file is an Excel workbook (.xlsx), not CSV; save it as \"CSV UTF-8\""};
+    }
+    if (const auto nul = bytes.find('\0'); nul != std::string_view::npos) {
+        return FileFault{line_of_offset(bytes, nul), "file contains NUL bytes, so it is not CSV text"};
+    }
+    return std::nullopt;
+}
+
+FileFault not_utf8_fault(std::size_t line, std::string_view why_utf8) {
+    return FileFault{line, "line " + std::to_string(line) + " is not valid UTF-8 (" + std::string(why_utf8) +
+                               "); re-export as UTF-8 or set encoding = \"windows-1252\""};
+}
+
+}  // namespace
+
+Expected<EncodingChoice> parse_encoding_choice(std::string_view setting) {
+    const std::string value = to_lower_ascii(trim(setting));
+    if (value == "auto") return EncodingChoice::Auto;
+    if (value == "utf-8" || value == "utf8") return EncodingChoice::Utf8;
+    if (value == "windows-1252" || value == "cp1252") return EncodingChoice::Windows1252;
+    return fail(ErrorKind::InvalidInput,
+                "encoding '" + std::string(setting) + "' is not one of \"auto\", \"utf-8\", \"windows-1252\"");
+}
+
+std::size_t first_invalid_utf8_line(std::string_view text) {
+    // CR and LF never occur inside a multi-byte sequence, so checking line by line is exact.
+    std::size_t line = 1;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const auto end = text.find_first_of("\r\n", start);
+        const auto stop = end == std::string_view::npos ? text.size() : end;
+        if (!is_valid_utf8(text.substr(start, stop - start))) return line;
+        if (end == std::string_view::npos) break;
+        start = end + ((text[end] == '\r' && end + 1 < text.size() && text[end + 1] == '\n') ? 2 : 1);
+        ++line;
+    }
+    return 0;
+}
+
+Expected<DecodedText, FileFault> decode_export_text(std::string_view bytes, EncodingChoice choice) {
+    if (auto fault = refuse_non_text(bytes)) return unexpected(std::move(*fault));
+
+    // A UTF-8 BOM is unambiguous (no Windows-1252 text starts with "ï»¿"), so it wins over the
+    // setting: a firm that forced windows-1252 and then re-saved a file as "CSV UTF-8" still gets
+    // the right names.
+    if (bytes.starts_with(kUtf8Bom)) {
+        const std::string_view body = bytes.substr(kUtf8Bom.size());
+        if (const auto line = first_invalid_utf8_line(body); line != 0) {
+            return unexpected(not_utf8_fault(line, "the file starts with a UTF-8 byte order mark"));
+        }
+        return DecodedText{std::string(body), "utf-8 with BOM"};
+    }
+
+    switch (choice) {
+        case EncodingChoice::Windows1252: return DecodedText{windows1252_to_utf8(bytes), "windows-1252"};
+        case EncodingChoice::Utf8:
+            if (const auto line = first_invalid_utf8_line(bytes); line != 0) {
+                return unexpected(not_utf8_fault(line, "encoding is set to utf-8"));
+            }
+            return DecodedText{std::string(bytes), "utf-8"};
+        case EncodingChoice::Auto: break;
+    }
+    if (is_valid_utf8(bytes)) return DecodedText{std::string(bytes), "utf-8"};
+    return DecodedText{windows1252_to_utf8(bytes), "windows-1252"};
+}
+
+}  // namespace taxsync::connectors

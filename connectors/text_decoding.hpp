@@ -1,0 +1,35 @@
+#pragma once
+// Turns the bytes of an export into UTF-8 text. Excel and the desktop tax packages write either
+// UTF-8 (often with a BOM) or Windows-1252 ("ANSI"); nothing in the file says which.
+
+#include <string>
+#include <string_view>
+
+#include "connectors/file_fault.hpp"
+#include "core/expected.hpp"
+
+namespace taxsync::connectors {
+
+enum class EncodingChoice {
+    Auto,         // valid UTF-8 is UTF-8, anything else is Windows-1252
+    Utf8,         // invalid bytes fail the file
+    Windows1252,  // always decoded as Windows-1252 (a UTF-8 BOM still wins: see decode_export_text)
+};
+
+/// Reads the `encoding` setting: "auto", "utf-8" (or "utf8"), "windows-1252" (or "cp1252"), any case.
+Expected<EncodingChoice> parse_encoding_choice(std::string_view setting);
+
+struct DecodedText {
+    std::string text;      // UTF-8, without a BOM
+    std::string encoding;  // "utf-8", "utf-8 with BOM" or "windows-1252", for FileOutcome
+};
+
+/// Decodes a whole export. Fails (naming the line) for UTF-16 and binary files, and for bytes
+/// that are not UTF-8 when UTF-8 is required (forced, or promised by a BOM).
+Expected<DecodedText, FileFault> decode_export_text(std::string_view bytes, EncodingChoice choice);
+
+/// The 1-based physical line of the first byte sequence that is not UTF-8, or 0 when all is valid.
+/// CR, LF and CRLF each end a line.
+std::size_t first_invalid_utf8_line(std::string_view text);
+
+}  // namespace taxsync::connectors
