@@ -1,6 +1,8 @@
 #pragma once
 // Strong id types: a ContactId cannot be passed where an EntityId is expected.
 
+#include <fmt/format.h>
+
 #include <compare>
 #include <cstdint>
 #include <functional>
@@ -46,4 +48,12 @@ using OperationId = StrongId<struct OperationIdTag, std::int64_t>;
 template <class Tag, class T>
 struct std::hash<taxsync::StrongId<Tag, T>> {
     std::size_t operator()(const taxsync::StrongId<Tag, T>& id) const noexcept { return std::hash<T>{}(id.value()); }
+};
+
+template <class Tag, class T>
+struct fmt::formatter<taxsync::StrongId<Tag, T>> : fmt::formatter<T> {
+    template <class FormatContext>
+    auto format(const taxsync::StrongId<Tag, T>& id, FormatContext& context) const {
+        return fmt::formatter<T>::format(id.value(), context);
+    }
 };

@@ -1,0 +1,120 @@
+#include "daemon/application.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/digest.hpp"
+#include "core/text.hpp"
+#include "portal/caseware/caseware_portal.hpp"
+
+namespace taxsync::daemon {
+namespace {
+
+Status prepare_state_dir(const std::filesystem::path& dir) {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) {
+        return fail(ErrorKind::Io, "cannot create the state directory " + dir.string() + ": " + error.message());
+    }
+    if (access(dir.c_str(), W_OK) != 0) {
+        return fail(ErrorKind::Io, "the state directory " + dir.string() + " is not writable by this user");
+    }
+    return ok();
+}
+
+}  // namespace
+
+Expected<std::string> load_or_create_tax_id_key(const std::filesystem::path& file) {
+    std::error_code error;
+    if (std::filesystem::exists(file, error)) {
+        if (auto private_file = check_private_file(file, "tax id key file"); private_file.has_error()) {
+            return unexpected(private_file.error());
+        }
+        std::ifstream in(file, std::ios::binary);
+        std::ostringstream text;
+        text << in.rdbuf();
+        std::string key(trim(text.str()));
+        if (key.size() < 32) return fail(ErrorKind::InvalidInput, "tax id key file " + file.string() + " is too short");
+        return key;
+    }
+    std::filesystem::create_directories(file.parent_path(), error);
+    const std::string key = to_hex(random_bytes(32));
+    // O_EXCL: two processes starting at once must not each write a different key.
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST) return load_or_create_tax_id_key(file);
+        return fail(ErrorKind::Io, "cannot create tax id key file " + file.string() + ": " + std::strerror(errno));
+    }
+    const std::string line = key + "\n";
+    const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written) return fail(ErrorKind::Io, "cannot write tax id key file " + file.string());
+    return key;
+}
+
+Expected<std::unique_ptr<store::Store>> open_store(const Config& config, const Clock& clock) {
+    if (auto dir = prepare_state_dir(config.service.state_dir); dir.has_error()) return unexpected(dir.error());
+    auto store = store::Store::open(config.service.state_dir / "taxsync.db", clock);
+    if (store.has_error()) return unexpected(std::move(store).error());
+    return std::make_unique<store::Store>(std::move(store).value());
+}
+
+Application::Application(Key, Config config, std::shared_ptr<Redactor> redactor)
+    : config_(std::move(config)),
+      redactor_(std::move(redactor)),
+      log_(Logger::to_stderr(config_.service.log_level, redactor_)) {}
+
+Expected<std::unique_ptr<Application>> Application::create(Config config, const connectors::ConnectorRegistry& registry) {
+    auto redactor = std::make_shared<Redactor>();
+    redactor->add_secret(config.portal.client_secret);
+    auto app = std::make_unique<Application>(Key{}, std::move(config), redactor);
+    const Config& settings = app->config_;
+
+    auto store = open_store(settings, app->clock_);
+    if (store.has_error()) return unexpected(std::move(store).error());
+    app->store_ = std::move(store).value();
+
+    auto key = load_or_create_tax_id_key(settings.service.tax_id_key_file);
+    if (key.has_error()) return unexpected(std::move(key).error());
+    redactor->add_secret(*key);
+    app->tax_ids_ = std::make_unique<TaxIdHasher>(*key);
+
+    const connectors::ConnectorServices services{app->clock_, *app->tax_ids_, app->log_};
+    for (const auto& connector_settings : settings.connectors) {
+        auto connector = registry.create(connector_settings, services);
+        if (connector.has_error()) {
+            Error error = std::move(connector).error();
+            error.message = "connector " + connector_settings.name.value() + ": " + error.message;
+            return unexpected(std::move(error));
+        }
+        app->connectors_.push_back(std::move(connector).value());
+    }
+
+    portal::CurlOptions curl;
+    curl.connect_timeout = settings.portal.connect_timeout;
+    curl.total_timeout = settings.portal.timeout;
+    curl.ca_file = settings.portal.ca_file;
+    curl.user_agent = "taxsync/" TAXSYNC_VERSION;
+    app->http_ = std::make_unique<portal::CurlHttpClient>(curl);
+
+    portal::caseware::Settings portal_settings;
+    portal_settings.base_url = settings.portal.base_url;
+    portal_settings.client_id = settings.portal.client_id;
+    portal_settings.client_secret = settings.portal.client_secret;
+    portal_settings.honours_idempotency_keys = settings.portal.idempotency_keys;
+    portal_settings.retry.max_attempts = settings.portal.max_attempts;
+    portal_settings.jitter_seed = static_cast<std::uint64_t>(::getpid());
+    app->portal_ =
+        std::make_unique<portal::caseware::CasewarePortal>(portal_settings, *app->http_, app->clock_, app->log_);
+
+    app->engine_ = std::make_unique<engine::Engine>(*app->store_, *app->portal_, app->connectors_, settings.rules,
+                                                    app->clock_, app->log_);
+    return app;
+}
+
+}  // namespace taxsync::daemon

@@ -1,0 +1,150 @@
+#include "daemon/commands.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <ostream>
+
+#include "connectors/registry.hpp"
+#include "daemon/application.hpp"
+#include "daemon/config.hpp"
+#include "daemon/exit_codes.hpp"
+#include "daemon/output.hpp"
+
+namespace taxsync::daemon {
+namespace {
+
+connectors::ConnectorRegistry builtin_registry() {
+    connectors::ConnectorRegistry registry;
+    connectors::register_builtin_connectors(registry);
+    return registry;
+}
+
+std::optional<Config> load(const CommandContext& context, const connectors::ConnectorRegistry& registry) {
+    auto config = load_config(context.config_file, environment_from_process(), registry);
+    if (config.has_error()) {
+        for (const ConfigError& error : config.error()) context.err << error.to_string() << "\n";
+        context.err << config.error().size() << " error(s) in the configuration; nothing was done.\n";
+        return std::nullopt;
+    }
+    return std::move(config).value();
+}
+
+std::unique_ptr<Application> start(const CommandContext& context, Config config,
+                                   const connectors::ConnectorRegistry& registry) {
+    auto app = Application::create(std::move(config), registry);
+    if (app.has_error()) {
+        context.err << "taxsync: " << app.error().message << "\n";
+        return nullptr;
+    }
+    return std::move(app).value();
+}
+
+int report_plan(const CommandContext& context, const engine::CycleReport& report) {
+    if (context.json) {
+        context.out << plan_json(report).dump(2) << "\n";
+    } else {
+        print_plan(report, context.out);
+    }
+    return report.plan.empty() ? exit_code::kOk : exit_code::kChangesPending;
+}
+
+}  // namespace
+
+int run_once(const CommandContext& context) {
+    const auto registry = builtin_registry();
+    auto config = load(context, registry);
+    if (!config) return exit_code::kError;
+    const bool staging = config->service.mode == engine::Mode::Plan;
+    auto app = start(context, std::move(*config), registry);
+    if (!app) return exit_code::kError;
+    try {
+        if (staging) {
+            context.out << "mode = \"plan\" in [service]: nothing is sent. This is what a cycle would do:\n\n";
+            report_plan(context, app->engine().run_cycle(engine::Mode::Plan, "once"));
+            return exit_code::kOk;
+        }
+        const engine::CycleReport report = app->engine().run_cycle(engine::Mode::Apply, "once");
+        print_cycle(report, app->store().person_statuses(), context.out);
+        if (report.stopped) return exit_code::kError;
+        return report.has_problems() ? exit_code::kProblems : exit_code::kOk;
+    } catch (const sqlite::Error& error) {
+        context.err << "taxsync: the state database failed: " << error.what() << "\n";
+        return exit_code::kError;
+    }
+}
+
+int run_plan(const CommandContext& context) {
+    const auto registry = builtin_registry();
+    auto config = load(context, registry);
+    if (!config) return exit_code::kError;
+    auto app = start(context, std::move(*config), registry);
+    if (!app) return exit_code::kError;
+    try {
+        return report_plan(context, app->engine().run_cycle(engine::Mode::Plan, "plan"));
+    } catch (const sqlite::Error& error) {
+        context.err << "taxsync: the state database failed: " << error.what() << "\n";
+        return exit_code::kError;
+    }
+}
+
+int run_status(const CommandContext& context) {
+    const auto registry = builtin_registry();
+    auto config = load(context, registry);
+    if (!config) return exit_code::kError;
+    SystemClock clock;
+    auto store = open_store(*config, clock);
+    if (store.has_error()) {
+        context.err << "taxsync: " << store.error().message << "\n";
+        return exit_code::kError;
+    }
+    try {
+        StatusView view{((*store)->db().path()).string(), (*store)->last_cycle(), (*store)->person_statuses(),
+                        (*store)->outbox_counts(), (*store)->problems()};
+        if (context.json) {
+            context.out << status_json(view).dump(2) << "\n";
+        } else {
+            print_status(view, context.out);
+        }
+        return exit_code::kOk;
+    } catch (const sqlite::Error& error) {
+        context.err << "taxsync: the state database failed: " << error.what() << "\n";
+        return exit_code::kError;
+    }
+}
+
+int run_config_check(const CommandContext& context) {
+    const auto registry = builtin_registry();
+    auto config = load(context, registry);
+    if (!config) return exit_code::kError;
+    // Let each connector check its own settings too, without touching the state directory.
+    SystemClock clock;
+    const TaxIdHasher validation_only(std::string(32, 'v'));
+    const Logger quiet = Logger::null();
+    int problems = 0;
+    for (const auto& settings : config->connectors) {
+        auto connector = registry.create(settings, {clock, validation_only, quiet});
+        if (connector.has_error()) {
+            context.err << context.config_file.string() << ": connector " << settings.name.value() << ": "
+                        << connector.error().message << "\n";
+            ++problems;
+        }
+    }
+    if (problems > 0) return exit_code::kError;
+    context.out << "configuration OK: " << config->file.string() << "\n"
+                << "  state:     " << config->service.state_dir.string() << " (mode "
+                << engine::to_string(config->service.mode) << ")\n"
+                << "  portal:    " << config->portal.type << " at " << config->portal.base_url << ", client id "
+                << config->portal.client_id << ", secret from " << config->portal.client_secret_from << "\n"
+                << "  mapping:   entity \"" << config->rules.entity_name.source() << "\", role \"" << config->rules.role
+                << "\", " << config->rules.folders.size() << " folder(s), " << config->rules.groups.size()
+                << " group rule(s)\n";
+    for (const auto& settings : config->connectors) {
+        std::error_code error;
+        const bool exists = std::filesystem::is_directory(settings.folder, error);
+        context.out << "  connector: " << settings.name.value() << " (" << settings.type << ") reads "
+                    << settings.folder.string() << (exists ? "" : "  [warning: this folder does not exist yet]") << "\n";
+    }
+    return exit_code::kOk;
+}
+
+}  // namespace taxsync::daemon

@@ -1,0 +1,58 @@
+// taxsync: tax client exports in, client-portal invitations out.
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <exception>
+#include <iostream>
+
+#include "daemon/commands.hpp"
+#include "daemon/exit_codes.hpp"
+#include "portal/curl_http_client.hpp"
+
+int main(int argc, char** argv) {
+    using namespace taxsync::daemon;
+    CLI::App app{"taxsync " TAXSYNC_VERSION ": reads tax-package client exports and invites every client's people "
+                 "into the client portal, exactly once."};
+    app.set_version_flag("--version", "taxsync " TAXSYNC_VERSION);
+    std::string config_file = "/etc/taxsync/taxsync.toml";
+    app.add_option("-c,--config", config_file, "configuration file")->envname("TAXSYNC_CONFIG");
+    app.require_subcommand(1);
+
+    bool json = false;
+    auto* once = app.add_subcommand("once", "run one cycle (read exports, update the portal, invite) and exit");
+    auto* plan = app.add_subcommand(
+        "plan", "show what the next cycle would do; sends nothing (exit 0: nothing to do, 2: changes pending)");
+    plan->add_flag("--json", json, "print the plan as JSON");
+    auto* status = app.add_subcommand("status", "show invitation states, the last cycle and problems");
+    status->add_flag("--json", json, "print the status as JSON");
+    auto* config = app.add_subcommand("config", "work with the configuration file");
+    config->require_subcommand(1);
+    auto* check = config->add_subcommand("check", "validate the configuration and name every error with line and column");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& help) {
+        return app.exit(help);
+    } catch (const CLI::CallForAllHelp& help) {
+        return app.exit(help);
+    } catch (const CLI::CallForVersion& version) {
+        return app.exit(version);
+    } catch (const CLI::ParseError& error) {
+        app.exit(error);
+        return exit_code::kUsage;
+    }
+
+    const CommandContext context{config_file, json, std::cout, std::cerr};
+    try {
+        const taxsync::portal::CurlGlobal curl;
+        if (once->parsed()) return run_once(context);
+        if (plan->parsed()) return run_plan(context);
+        if (status->parsed()) return run_status(context);
+        if (check->parsed()) return run_config_check(context);
+    } catch (const std::exception& error) {
+        std::cerr << "taxsync: unexpected failure: " << error.what() << "\n";
+        return exit_code::kError;
+    }
+    return exit_code::kUsage;
+}

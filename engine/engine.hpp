@@ -1,0 +1,53 @@
+#pragma once
+// One cycle: intake -> snapshot diff -> plan -> outbox -> execute -> results. The engine knows the
+// interfaces of connectors, mapping, portal and store, not their insides, and runs without a
+// process around it, so tests drive it directly.
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "connectors/connector.hpp"
+#include "core/clock.hpp"
+#include "core/logger.hpp"
+#include "engine/report.hpp"
+#include "mapping/rules.hpp"
+#include "portal/portal.hpp"
+#include "store/store.hpp"
+
+namespace taxsync::engine {
+
+struct EngineOptions {
+    /// After this many operations in a row fail because the portal is unreachable or overloaded,
+    /// the cycle stops; the rest stays in the outbox for the next cycle.
+    int stop_after_unavailable = 3;
+    /// Log a progress line every this many operations.
+    std::size_t progress_every = 200;
+};
+
+class Engine {
+public:
+    Engine(store::Store& store, portal::Portal& portal, std::vector<std::unique_ptr<connectors::Connector>>& connectors,
+           mapping::MappingRules rules, Clock& clock, const Logger& log, EngineOptions options = {});
+
+    /// Runs one cycle. In Mode::Plan everything up to the outbox is computed in a transaction that
+    /// is rolled back, and the portal is never called. Store failures propagate as sqlite::Error.
+    CycleReport run_cycle(Mode mode, std::string_view trigger);
+
+private:
+    struct Intake;
+    void read_sources(store::Store& store, const CycleId& cycle, CycleReport& report, Intake& intake);
+    void plan(const CycleId& cycle, CycleReport& report, Intake& intake);
+    void execute(CycleReport& report);
+
+    store::Store& store_;
+    portal::Portal& portal_;
+    std::vector<std::unique_ptr<connectors::Connector>>& connectors_;
+    mapping::MappingRules rules_;
+    std::string rules_fingerprint_;
+    Clock& clock_;
+    const Logger& log_;
+    EngineOptions options_;
+};
+
+}  // namespace taxsync::engine

@@ -1,0 +1,339 @@
+#include "engine/executor.hpp"
+
+#include <variant>
+
+namespace taxsync::engine {
+namespace {
+
+template <class... Visitors>
+struct Overloaded : Visitors... {
+    using Visitors::operator()...;
+};
+template <class... Visitors>
+Overloaded(Visitors...) -> Overloaded<Visitors...>;
+
+portal::FolderAccess to_portal(mapping::Access access) {
+    return access == mapping::Access::Upload ? portal::FolderAccess::Upload : portal::FolderAccess::Read;
+}
+
+std::string target_of(const mapping::Action& action) {
+    return std::visit(Overloaded{
+                          [](const mapping::CreateEntity& a) { return a.external_key; },
+                          [](const mapping::RenameEntity& a) { return a.name; },
+                          [](const mapping::CreateFolder& a) { return a.path; },
+                          [](const mapping::CreateContact& a) { return a.email; },
+                          [](const mapping::UpdateContact& a) { return a.email; },
+                          [](const mapping::ShareEntity& a) { return a.email + " as " + a.role; },
+                          [](const mapping::AddToGroup& a) { return a.email + " in " + a.group; },
+                          [](const mapping::SetFolderAccess& a) { return a.email + " on " + a.path; },
+                      },
+                      action);
+}
+
+}  // namespace
+
+Expected<StepOutcome> Executor::run(const store::OutboxRow& row, const mapping::Action& action) {
+    store_.mark_in_flight(row.id);
+    const bool resumed = row.state == store::OutboxState::InFlight;
+    if (resumed) log_.info("resuming an operation interrupted earlier: {} for {}", mapping::describe(action), row.client);
+
+    Expected<StepOutcome> result = std::visit(
+        Overloaded{
+            [&](const mapping::CreateEntity& a) { return create_entity(row, a); },
+            [&](const mapping::RenameEntity& a) { return rename_entity(row, a); },
+            [&](const mapping::CreateFolder& a) { return create_folder(row, a); },
+            [&](const mapping::CreateContact& a) { return create_contact(row, a); },
+            [&](const mapping::UpdateContact& a) { return update_contact(row, a); },
+            [&](const mapping::ShareEntity& a) { return share_entity(row, a); },
+            [&](const mapping::AddToGroup& a) { return add_to_group(row, a); },
+            [&](const mapping::SetFolderAccess& a) { return set_folder_access(row, a); },
+        },
+        action);
+
+    sqlite::Transaction transaction(store_.db());
+    store::AuditEntry audit{row.cycle, row.id, row.connector, row.client, mapping::kind_of(action), target_of(action),
+                            "ok", ""};
+    if (result.has_value()) {
+        store_.mark_done(row.id);
+        audit.outcome = result->label;
+        audit.detail = result->detail;
+    } else {
+        store_.mark_failed(row.id, result.error().message);
+        audit.outcome = "failed";
+        audit.detail = std::string(to_string(result.error().kind)) + ": " + result.error().message;
+    }
+    store_.audit(audit);
+    transaction.commit();
+    return result;
+}
+
+void Executor::link_people(const ConnectorName& connector, const ClientId& client) {
+    for (store::PersonRow person : store_.people(connector, client)) {
+        if (person.email_status != EmailStatus::Usable) continue;
+        const auto contact = store_.contact_by_email(person.email);
+        if (!contact || !contact->contact || person.contact == contact->contact) continue;
+        person.contact = contact->contact;
+        store_.save_person(person);
+    }
+}
+
+// ---- helpers ----------------------------------------------------------------------------------
+
+Expected<EntityId> Executor::linked_entity(const store::OutboxRow& row) {
+    const auto link = store_.entity_link(row.connector, row.client);
+    if (!link) return fail(ErrorKind::Rejected, "the client has no portal entity yet (its creation failed earlier)");
+    return link->entity;
+}
+
+Expected<ContactId> Executor::contact_for(const std::string& email) {
+    const auto contact = store_.contact_by_email(email);
+    if (!contact || !contact->contact) {
+        return fail(ErrorKind::Rejected, "the portal contact for " + email + " does not exist yet (its creation failed)");
+    }
+    return *contact->contact;
+}
+
+Expected<FolderId> Executor::folder_for(const EntityId& entity, const std::string& path) {
+    if (auto known = store_.folder(entity, path)) return *known;
+    auto made = portal_.ensure_folder(entity, path);
+    if (made.has_error()) return unexpected(std::move(made).error());
+    store_.save_folder(entity, path, *made);
+    return made;
+}
+
+Status Executor::check_named_by_export(const store::OutboxRow& row, const std::string& email) {
+    for (const store::PersonRow& person : store_.people(row.connector, row.client)) {
+        if (person.email_status == EmailStatus::Usable && person.email == email) return ok();
+    }
+    return fail(ErrorKind::Rejected, email + " is no longer named by this client's export; access not granted");
+}
+
+// ---- entity and folders -----------------------------------------------------------------------
+
+Expected<StepOutcome> Executor::create_entity(const store::OutboxRow& row, const mapping::CreateEntity& action) {
+    if (store_.entity_link(row.connector, row.client)) return StepOutcome{"already done", "", std::nullopt};
+    // Look first: the entity may exist from an earlier run whose answer was lost, or from staff.
+    auto found = portal_.find_entity(action.external_key);
+    if (found.has_error()) return unexpected(std::move(found).error());
+    store::EntityLink link{row.connector, row.client, EntityId(), action.external_key, action.name,
+                           store::Origin::Created};
+    StepOutcome outcome;
+    if (found->has_value()) {
+        const portal::Entity& existing = **found;
+        link.entity = existing.id;
+        const bool ours = row.attempts > 0;  // we sent the create before and lost its answer
+        link.origin = ours ? store::Origin::Created : store::Origin::Adopted;
+        outcome.label = ours ? "recovered" : "adopted";
+        if (existing.name != action.name) {
+            if (auto renamed = portal_.rename_entity(existing.id, action.name); renamed.has_error()) {
+                return unexpected(std::move(renamed).error());
+            }
+            outcome.detail = "renamed from \"" + existing.name + "\"";
+        }
+    } else {
+        auto created = portal_.create_entity({action.external_key, action.name}, row.idempotency_key);
+        if (created.has_error()) return unexpected(std::move(created).error());
+        link.entity = created->object.id;
+        link.origin = created->outcome == portal::CreateOutcome::AlreadyExisted ? store::Origin::Adopted
+                                                                                : store::Origin::Created;
+        outcome.label = created->outcome == portal::CreateOutcome::Created ? "ok" : std::string(to_string(created->outcome));
+    }
+    store_.save_entity_link(link);
+    outcome.detail += (outcome.detail.empty() ? "" : "; ") + std::string("entity ") + link.entity.value();
+    return outcome;
+}
+
+Expected<StepOutcome> Executor::rename_entity(const store::OutboxRow& row, const mapping::RenameEntity& action) {
+    auto link = store_.entity_link(row.connector, row.client);
+    if (!link) return fail(ErrorKind::Rejected, "the client has no portal entity to rename");
+    if (link->name == action.name) return StepOutcome{"already done", "", std::nullopt};
+    if (auto renamed = portal_.rename_entity(link->entity, action.name); renamed.has_error()) {
+        return unexpected(std::move(renamed).error());
+    }
+    const std::string before = link->name;
+    link->name = action.name;
+    store_.save_entity_link(*link);
+    return StepOutcome{"ok", "was \"" + before + "\"", std::nullopt};
+}
+
+Expected<StepOutcome> Executor::create_folder(const store::OutboxRow& row, const mapping::CreateFolder& action) {
+    auto entity = linked_entity(row);
+    if (entity.has_error()) return unexpected(std::move(entity).error());
+    auto folder = folder_for(*entity, action.path);
+    if (folder.has_error()) return unexpected(std::move(folder).error());
+    return StepOutcome{"ok", "folder " + folder->value(), std::nullopt};
+}
+
+// ---- contacts ---------------------------------------------------------------------------------
+
+StepOutcome Executor::record_contact(const store::OutboxRow& row, const portal::Contact& contact, store::Origin origin,
+                                     bool invited_now, const mapping::CreateContact& action) {
+    store::ContactRow saved;
+    saved.email = action.email;
+    saved.contact = contact.id;
+    saved.first_name = action.first_name;
+    saved.last_name = action.last_name;
+    saved.origin = origin;
+    if (contact.activated) {
+        saved.state = store::ContactState::Activated;
+    } else if (invited_now || contact.can_login) {
+        saved.state = store::ContactState::Invited;
+        saved.invited_at = clock_.now();
+    } else {
+        saved.state = store::ContactState::NotInvited;
+    }
+    if (auto previous = store_.contact_by_email(action.email); previous && previous->invited_at && !invited_now) {
+        saved.invited_at = previous->invited_at;
+    }
+    store_.save_contact(saved);
+    link_people(row.connector, row.client);
+    StepOutcome outcome;
+    outcome.detail = "contact " + contact.id.value();
+    if (invited_now) {
+        outcome.invited = action.email;
+        log_.info("invited {} ({} {}) for {}:{}", action.email, action.first_name, action.last_name, row.connector,
+                  row.client);
+    }
+    return outcome;
+}
+
+Expected<StepOutcome> Executor::create_contact(const store::OutboxRow& row, const mapping::CreateContact& action) {
+    if (auto named = check_named_by_export(row, action.email); named.has_error()) return unexpected(named.error());
+    if (auto known = store_.contact_by_email(action.email); known && known->contact) {
+        link_people(row.connector, row.client);  // created for another client: one contact, one invitation
+        return StepOutcome{"already done", "contact " + known->contact->value(), std::nullopt};
+    }
+    auto entity = linked_entity(row);
+    if (entity.has_error()) return unexpected(std::move(entity).error());
+
+    // Search before creating: an existing contact is adopted, never duplicated.
+    auto found = portal_.find_contact(action.email);
+    if (found.has_error()) return unexpected(std::move(found).error());
+    if (found->has_value()) {
+        const portal::Contact existing = **found;
+        const bool ours = row.attempts > 0;  // our earlier create was applied but its answer was lost
+        const store::Origin origin = ours ? store::Origin::Created : store::Origin::Adopted;
+        if (existing.can_login || existing.activated || !action.invite || ours) {
+            StepOutcome outcome = record_contact(row, existing, origin, false, action);
+            outcome.label = ours ? "recovered" : "adopted";
+            return outcome;
+        }
+        // An existing contact without portal access: record it first, marked unconfirmed, so a crash
+        // during the invitation leaves a visible state and can never lead to a second one.
+        record_contact(row, existing, origin, false, action);
+        auto pending = store_.contact_by_email(action.email);
+        pending->state = store::ContactState::Failed;
+        pending->last_error = "invitation sent " + format_utc(clock_.now()) +
+                              " but not confirmed; check the portal before inviting again";
+        store_.save_contact(*pending);
+        if (auto invited = portal_.invite_contact(existing.id, action.invitation_message, row.idempotency_key);
+            invited.has_error()) {
+            if (invited.error().kind == ErrorKind::Conflict) {
+                portal::Contact activated = existing;
+                activated.activated = true;
+                StepOutcome outcome = record_contact(row, activated, origin, false, action);
+                outcome.label = "adopted";
+                return outcome;
+            }
+            auto contact = store_.contact_by_email(action.email);
+            contact->state = store::ContactState::Failed;
+            contact->last_error = invited.error().message;
+            store_.save_contact(*contact);
+            return unexpected(invited.error());
+        }
+        StepOutcome outcome = record_contact(row, existing, origin, true, action);
+        outcome.label = "adopted";
+        outcome.detail += "; had no portal access, invited";
+        return outcome;
+    }
+
+    auto created = portal_.create_contact(
+        {action.email, action.first_name, action.last_name, *entity, action.invite, action.invitation_message},
+        row.idempotency_key);
+    if (created.has_error()) {
+        store::ContactRow failed;
+        failed.email = action.email;
+        failed.first_name = action.first_name;
+        failed.last_name = action.last_name;
+        failed.state = store::ContactState::Failed;
+        failed.last_error = created.error().message;
+        store_.save_contact(failed);
+        return unexpected(std::move(created).error());
+    }
+    const bool existed = created->outcome == portal::CreateOutcome::AlreadyExisted;
+    StepOutcome outcome = record_contact(row, created->object, existed ? store::Origin::Adopted : store::Origin::Created,
+                                         !existed && action.invite, action);
+    outcome.label = created->outcome == portal::CreateOutcome::Created ? "ok" : std::string(to_string(created->outcome));
+    return outcome;
+}
+
+Expected<StepOutcome> Executor::update_contact(const store::OutboxRow& row, const mapping::UpdateContact& action) {
+    if (auto named = check_named_by_export(row, action.email); named.has_error()) return unexpected(named.error());
+    auto contact = store_.contact_by_email(action.old_email);
+    if (!contact || !contact->contact) {
+        if (auto already = store_.contact_by_email(action.email); already && already->contact) {
+            return StepOutcome{"already done", "", std::nullopt};
+        }
+        return fail(ErrorKind::Rejected, "no portal contact is known for " + action.old_email);
+    }
+    if (auto updated = portal_.update_contact(*contact->contact, {action.email, action.first_name, action.last_name});
+        updated.has_error()) {
+        return unexpected(std::move(updated).error());
+    }
+    if (action.old_email != action.email) store_.change_contact_email(*contact->contact, action.email);
+    auto saved = store_.contact_by_id(*contact->contact);
+    saved->first_name = action.first_name;
+    saved->last_name = action.last_name;
+    store_.save_contact(*saved);
+    link_people(row.connector, row.client);
+    return StepOutcome{"ok", action.old_email == action.email ? "names updated" : "was " + action.old_email, std::nullopt};
+}
+
+// ---- access -----------------------------------------------------------------------------------
+
+Expected<StepOutcome> Executor::share_entity(const store::OutboxRow& row, const mapping::ShareEntity& action) {
+    if (auto named = check_named_by_export(row, action.email); named.has_error()) return unexpected(named.error());
+    auto entity = linked_entity(row);
+    if (entity.has_error()) return unexpected(std::move(entity).error());
+    auto contact = contact_for(action.email);
+    if (contact.has_error()) return unexpected(std::move(contact).error());
+    if (auto shared = portal_.share_entity(*entity, *contact, action.role); shared.has_error()) {
+        return unexpected(std::move(shared).error());
+    }
+    store_.save_grant(row.connector, row.client, {*contact, store::GrantKind::Role, action.role, ""});
+    return StepOutcome{};
+}
+
+Expected<StepOutcome> Executor::add_to_group(const store::OutboxRow& row, const mapping::AddToGroup& action) {
+    if (auto named = check_named_by_export(row, action.email); named.has_error()) return unexpected(named.error());
+    auto contact = contact_for(action.email);
+    if (contact.has_error()) return unexpected(std::move(contact).error());
+    auto group = store_.group(action.group);
+    if (!group) {
+        auto ensured = portal_.ensure_group(action.group);
+        if (ensured.has_error()) return unexpected(std::move(ensured).error());
+        store_.save_group(action.group, *ensured);
+        group = *ensured;
+    }
+    if (auto added = portal_.add_to_group(*group, *contact); added.has_error()) return unexpected(std::move(added).error());
+    store_.save_grant(row.connector, row.client, {*contact, store::GrantKind::Group, action.group, ""});
+    return StepOutcome{};
+}
+
+Expected<StepOutcome> Executor::set_folder_access(const store::OutboxRow& row, const mapping::SetFolderAccess& action) {
+    if (auto named = check_named_by_export(row, action.email); named.has_error()) return unexpected(named.error());
+    auto entity = linked_entity(row);
+    if (entity.has_error()) return unexpected(std::move(entity).error());
+    auto contact = contact_for(action.email);
+    if (contact.has_error()) return unexpected(std::move(contact).error());
+    auto folder = folder_for(*entity, action.path);
+    if (folder.has_error()) return unexpected(std::move(folder).error());
+    if (auto set = portal_.set_folder_access(*folder, *contact, to_portal(action.access)); set.has_error()) {
+        return unexpected(std::move(set).error());
+    }
+    store_.save_grant(row.connector, row.client,
+                      {*contact, store::GrantKind::Folder, action.path, std::string(mapping::to_string(action.access))});
+    return StepOutcome{};
+}
+
+}  // namespace taxsync::engine

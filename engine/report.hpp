@@ -1,0 +1,75 @@
+#pragma once
+// What one cycle saw, planned and did: the engine fills it, the command line prints it.
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/connector.hpp"
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/strong_id.hpp"
+#include "mapping/operation.hpp"
+
+namespace taxsync::engine {
+
+enum class Mode { Apply, Plan };
+std::string_view to_string(Mode mode);
+
+struct ConnectorSummary {
+    ConnectorName name;
+    bool read = false;       // false: the source was unchanged (or unreadable) and not read again
+    std::string note;        // why it was not read, or what went wrong
+    std::size_t files = 0;
+    std::size_t waiting_files = 0;  // still being written; read on a later cycle
+    std::size_t clients = 0;
+    std::size_t added = 0;
+    std::size_t changed = 0;
+    std::size_t absent = 0;  // in the snapshot, missing from this read
+};
+
+enum class ClientChange { Added, Changed, Unchanged, Resumed };
+std::string_view to_string(ClientChange change);
+
+struct PlannedClient {
+    ConnectorName connector;
+    ClientId client;
+    std::string display_name;
+    ClientChange change = ClientChange::Added;
+    std::vector<mapping::Action> actions;
+    std::vector<std::string> notes;
+};
+
+struct Failure {
+    ConnectorName connector;
+    ClientId client;
+    std::string step;    // describe(action)
+    Error error;
+};
+
+struct CycleReport {
+    std::optional<CycleId> cycle;  // none in plan mode: nothing is recorded
+    Mode mode = Mode::Apply;
+    SystemTime started_at{};
+    SystemTime finished_at{};
+    std::vector<ConnectorSummary> connectors;
+    std::vector<connectors::Problem> problems;
+    std::vector<PlannedClient> plan;
+    std::size_t operations_planned = 0;
+    std::size_t operations_done = 0;
+    std::size_t operations_failed = 0;
+    std::size_t operations_left = 0;  // not attempted: the cycle stopped early; they run next cycle
+    std::size_t invitations_sent = 0;
+    std::vector<std::string> invited;  // addresses invited in this cycle
+    std::vector<Failure> failures;
+    std::optional<Error> stopped;      // why the cycle ended early (bad credentials, portal down)
+
+    [[nodiscard]] std::size_t planned_invitations() const;
+    [[nodiscard]] bool has_row_errors() const;
+    /// True when something needs an administrator: bad rows, failed steps, or an early stop.
+    [[nodiscard]] bool has_problems() const;
+};
+
+}  // namespace taxsync::engine
