@@ -17,6 +17,10 @@ struct HttpRequest {
     std::string url;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    /// Send on a new connection. libcurl silently resends a request once when a reused keep-alive
+    /// connection dies before any answer, even a POST the portal may already have applied; a fresh
+    /// connection rules that out for requests that must never be sent twice.
+    bool fresh_connection = false;
 };
 
 struct HttpResponse {

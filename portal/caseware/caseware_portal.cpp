@@ -138,6 +138,7 @@ Expected<HttpResponse> CasewarePortal::call(std::string_view method, const std::
                 if (auto renewed = renew_token(); renewed.has_error()) return {std::nullopt, renewed.error(), false, {}};
             }
             HttpRequest request{std::string(method), url, {}, body != nullptr ? *body : std::string()};
+            request.fresh_connection = replay == Replay::Unsafe && !settings_.honours_idempotency_keys;
             request.headers = {{"Authorization", "Bearer " + token_->value}, {"Accept", "application/json"}};
             if (body != nullptr) request.headers.emplace_back("Content-Type", "application/json");
             if (!idempotency_key.empty()) {

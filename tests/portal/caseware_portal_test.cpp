@@ -167,6 +167,7 @@ TEST_F(CasewarePortalTest, CreateSendsTheInvitationFlagsAndTheIdempotencyKey) {
         return respond(200, "[]");
     }));
     auto portal = make(http);
+    ASSERT_TRUE(portal.find_contact("ann@example.com").has_value());
     const auto result = portal.create_contact({"ann@example.com", "Ann", "Lee", EntityId("e-1"), true, "Hello"}, "k-7");
     ASSERT_TRUE(result.has_value());
     EXPECT_EQ(result->outcome, CreateOutcome::Created);
@@ -180,6 +181,20 @@ TEST_F(CasewarePortalTest, CreateSendsTheInvitationFlagsAndTheIdempotencyKey) {
     EXPECT_NE(std::find(post.headers.begin(), post.headers.end(),
                         std::pair<std::string, std::string>{"Idempotency-Key", "\"k-7\""}),
               post.headers.end());
+    // A create must never ride a reused connection that libcurl could silently resend it on.
+    EXPECT_TRUE(post.fresh_connection);
+    ASSERT_EQ(http.requests[1].method, "GET");
+    EXPECT_FALSE(http.requests[1].fresh_connection);  // the search before it may reuse one
+}
+
+TEST_F(CasewarePortalTest, WithHonouredKeysCreatesMayReuseConnections) {
+    FakeHttp http(with_auth([](const HttpRequest& request) {
+        if (request.method == "POST") return respond(201, R"({"CWGuid":"e-9"})");
+        return respond(200, "[]");
+    }));
+    auto portal = make(http, true);
+    ASSERT_TRUE(portal.create_entity({"lacerte:1", "Lee"}, "k").has_value());
+    EXPECT_FALSE(http.requests.back().fresh_connection);
 }
 
 TEST_F(CasewarePortalTest, ConflictMeansAdoptTheExistingContact) {

@@ -1,0 +1,140 @@
+#include "tests/integration/harness.hpp"
+
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+namespace taxsync::testing {
+
+std::filesystem::path taxsync_binary() { return TAXSYNC_BINARY; }
+std::filesystem::path emulator_binary() { return TAXSYNC_EMULATOR_BINARY; }
+
+Emulator::Emulator(const std::filesystem::path& dir, const std::string& secret, std::vector<std::string> extra_args)
+    : secret_(secret) {
+    std::filesystem::create_directories(dir);
+    const auto secret_file = dir / "emulator-secret";
+    {
+        std::ofstream out(secret_file);
+        out << secret << "\n";
+    }
+    std::filesystem::permissions(secret_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--db", ":memory:", "--firm", "itest",
+                                     "--client-id", "taxsync-test", "--client-secret-file", secret_file.string(),
+                                     "--quiet"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    process_ = std::make_unique<Process>(emulator_binary(), args, dir / "logs");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+        const std::string out = process_->out();
+        if (const auto at = out.find("listening on "); at != std::string::npos && out.find('\n', at) != std::string::npos) {
+            root_ = out.substr(at + 13, out.find('\n', at) - at - 13);
+            base_url_ = root_ + "/itest";
+            return;
+        }
+        if (!process_->running()) throw std::runtime_error("the emulator exited: " + process_->err());
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    throw std::runtime_error("the emulator did not start within 10 s");
+}
+
+nlohmann::json Emulator::get(const std::string& path) {
+    auto response = http_.send({"GET", root_ + path, {}, ""});
+    if (response.has_error() || response->status != 200) throw std::runtime_error("GET " + path + " failed");
+    return nlohmann::json::parse(response->body);
+}
+
+nlohmann::json Emulator::post(const std::string& path, const nlohmann::json& body) {
+    auto response = http_.send({"POST", root_ + path, {{"Content-Type", "application/json"}}, body.dump()});
+    if (response.has_error() || response->status >= 300) {
+        throw std::runtime_error("POST " + path + " failed: " + (response.has_value() ? response->body : ""));
+    }
+    return response->body.empty() ? nlohmann::json() : nlohmann::json::parse(response->body);
+}
+
+nlohmann::json Emulator::api(const std::string& method, const std::string& path, const nlohmann::json& body) {
+    const std::string api_root = base_url_ + "/ms/caseware-cloud/api/v2";
+    auto token = http_.send({"POST", api_root + "/auth/token", {{"Content-Type", "application/json"}},
+                             nlohmann::json{{"ClientId", "taxsync-test"}, {"ClientSecret", secret_}}.dump()});
+    if (token.has_error() || token->status != 200) throw std::runtime_error("cannot sign in to the emulator");
+    const std::string bearer = nlohmann::json::parse(token->body)["Token"];
+    auto response = http_.send({method, api_root + path,
+                                {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + bearer}},
+                                body.is_null() ? "" : body.dump()});
+    if (response.has_error() || response->status >= 300) {
+        throw std::runtime_error(method + " " + path + " failed: " + (response.has_value() ? response->body : ""));
+    }
+    return nlohmann::json::parse(response->body);
+}
+
+std::map<std::string, int> Emulator::invitations() {
+    std::map<std::string, int> out;
+    for (const auto& mail : mailbox()) {
+        if (mail["kind"] == "invitation") ++out[mail["to"].get<std::string>()];
+    }
+    return out;
+}
+
+std::size_t Emulator::count_requests(const std::string& method, const std::string& prefix) {
+    std::size_t n = 0;
+    for (const auto& request : requests()) {
+        if (request["method"] == method && request["path"].get<std::string>().rfind(prefix, 0) == 0) ++n;
+    }
+    return n;
+}
+
+std::string Exports::lacerte_header() {
+    return "Client Number,Taxpayer First Name,Taxpayer Last Name,Taxpayer SSN,Taxpayer Email,"
+           "Spouse First Name,Spouse Last Name,Spouse SSN,Spouse Email,Tax Year";
+}
+
+std::string Exports::lacerte_row(const std::string& id, const std::string& first, const std::string& last,
+                                 const std::string& ssn, const std::string& email, const std::string& spouse_first,
+                                 const std::string& spouse_last, const std::string& spouse_ssn,
+                                 const std::string& spouse_email) {
+    return id + "," + first + "," + last + "," + ssn + "," + email + "," + spouse_first + "," + spouse_last + "," +
+           spouse_ssn + "," + spouse_email + ",2025";
+}
+
+Workspace::Workspace(const Emulator& emulator) : base_url_(emulator.base_url()) {
+    write_secret(emulator.secret());
+    write_config();
+    std::filesystem::create_directories(temp_.path() / "exports" / "lacerte");
+}
+
+void Workspace::write_lacerte(const std::vector<std::string>& rows, const std::string& name) {
+    std::string text = Exports::lacerte_header() + "\r\n";
+    for (const auto& row : rows) text += row + "\r\n";
+    // Write beside, then rename: the connector must never see half a file.
+    const auto target = temp_.path() / "exports" / "lacerte" / name;
+    const auto staging = temp_.path() / (name + ".partial");
+    {
+        std::ofstream out(staging, std::ios::binary);
+        out << text;
+    }
+    std::filesystem::rename(staging, target);
+}
+
+void Workspace::write_config(const std::string& portal_extra, const std::string& extra) {
+    temp_.write("taxsync.toml", "[service]\nstate_dir = \"state\"\nlog_level = \"debug\"\n\n"
+                                "[portal]\ntype = \"caseware-cloud\"\nbase_url = \"" + base_url_ + "\"\n"
+                                "client_id = \"taxsync-test\"\nclient_secret_file = \"portal-secret\"\n" +
+                                    portal_extra +
+                                    "\n[mapping]\nfirm_name = \"Test Firm\"\n" + extra +
+                                    "\n[[connector]]\nname = \"lacerte\"\ntype = \"lacerte\"\n"
+                                    "folder = \"exports/lacerte\"\nsettle_seconds = 0\ntax_year = \"2025\"\n");
+}
+
+void Workspace::write_secret(const std::string& secret) {
+    const auto file = temp_.write("portal-secret", secret + "\n");
+    std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+RunResult Workspace::taxsync(const std::vector<std::string>& args) {
+    std::vector<std::string> all = {"--config", config_file().string()};
+    all.insert(all.end(), args.begin(), args.end());
+    RunResult result = run(taxsync_binary(), all, temp_.path() / "logs", std::chrono::seconds(120));
+    transcript_ += result.out + result.err;
+    return result;
+}
+
+}  // namespace taxsync::testing

@@ -1,0 +1,88 @@
+#pragma once
+// Integration harness: a real taxsync-portal-emulator process on loopback, and a workspace that
+// writes exports and a configuration and runs the real taxsync binary against it.
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "portal/curl_http_client.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace taxsync::testing {
+
+class Emulator {
+public:
+    explicit Emulator(const std::filesystem::path& dir, const std::string& secret = "emulator-secret-0123456789",
+                      std::vector<std::string> extra_args = {});
+
+    [[nodiscard]] const std::string& base_url() const { return base_url_; }  // .../itest, for taxsync's config
+    [[nodiscard]] const std::string& root() const { return root_; }          // http://127.0.0.1:PORT
+    [[nodiscard]] const std::string& secret() const { return secret_; }
+
+    nlohmann::json get(const std::string& path);
+    nlohmann::json post(const std::string& path, const nlohmann::json& body);
+    /// API call with a fresh token, for tests that seed the portal as staff would.
+    nlohmann::json api(const std::string& method, const std::string& path, const nlohmann::json& body);
+
+    nlohmann::json mailbox() { return get("/_emulator/mailbox"); }
+    nlohmann::json state() { return get("/_emulator/state"); }
+    nlohmann::json requests() { return get("/_emulator/requests"); }
+    void faults(const nlohmann::json& plan) { post("/_emulator/faults", plan); }
+
+    /// Invitations in the mailbox, by address.
+    std::map<std::string, int> invitations();
+    /// API requests in the log with this method whose path starts with `prefix`.
+    std::size_t count_requests(const std::string& method, const std::string& prefix);
+
+private:
+    portal::CurlGlobal curl_;
+    std::unique_ptr<Process> process_;
+    portal::CurlHttpClient http_{portal::CurlOptions{}};
+    std::string secret_;
+    std::string root_;
+    std::string base_url_;
+};
+
+struct Exports {
+    static std::string lacerte_header();
+    /// One Lacerte row: id, taxpayer first/last/ssn/email, spouse first/last/ssn/email.
+    static std::string lacerte_row(const std::string& id, const std::string& first, const std::string& last,
+                                   const std::string& ssn, const std::string& email, const std::string& spouse_first = "",
+                                   const std::string& spouse_last = "", const std::string& spouse_ssn = "",
+                                   const std::string& spouse_email = "");
+};
+
+class Workspace {
+public:
+    explicit Workspace(const Emulator& emulator);
+
+    [[nodiscard]] const std::filesystem::path& dir() const { return temp_.path(); }
+    [[nodiscard]] std::filesystem::path config_file() const { return temp_.path() / "taxsync.toml"; }
+    [[nodiscard]] std::filesystem::path database() const { return temp_.path() / "state" / "taxsync.db"; }
+
+    /// Writes exports/lacerte/<name> with the header and rows (CRLF line ends).
+    void write_lacerte(const std::vector<std::string>& rows, const std::string& name = "clients.csv");
+    /// Rewrites taxsync.toml; `extra` is appended (mapping tables, more settings).
+    void write_config(const std::string& portal_extra = "", const std::string& extra = "");
+    void write_secret(const std::string& secret);
+
+    RunResult taxsync(const std::vector<std::string>& args);
+    /// Every output of every taxsync run so far, for searching.
+    [[nodiscard]] const std::string& transcript() const { return transcript_; }
+
+private:
+    TempDir temp_;
+    std::string base_url_;
+    std::string transcript_;
+};
+
+std::filesystem::path taxsync_binary();
+std::filesystem::path emulator_binary();
+
+}  // namespace taxsync::testing
