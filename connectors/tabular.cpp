@@ -322,8 +322,7 @@ private:
         const std::string_view ein = row.get(Field::Ein);
         const std::string_view entity_tax_id = ein.empty() ? row.get(Field::TaxId) : ein;
         const std::string_view contact_tax_id = ein.empty() ? std::string_view{} : row.get(Field::TaxId);
-        // TaxClient has no field for the entity's EIN: it is checked (so a bad one is reported) and dropped.
-        check_tax_id(entity_tax_id, "business EIN", line);
+        client.entity_tax_id = check_tax_id(entity_tax_id, "business EIN", line);
 
         // A phone alone is the business's own number, not a person to invite.
         const bool contact_given = !contact.first.empty() || !contact.middle.empty() || !contact.last.empty() ||

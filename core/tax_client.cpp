@@ -70,15 +70,19 @@ nlohmann::json person_json(const Person& p) {
 nlohmann::json content_json(const TaxClient& client) {
     nlohmann::json people = nlohmann::json::array();
     for (const Person& p : client.people) people.push_back(person_json(p));
-    return {{"connector", client.connector.value()},
-            {"id", client.id.value()},
-            {"kind", to_string(client.kind)},
-            {"business_name", client.business_name},
-            {"people", std::move(people)},
-            {"tax_year", client.tax_year},
-            {"return_type", client.return_type},
-            {"office", client.office},
-            {"preparer", client.preparer}};
+    nlohmann::json out = {{"connector", client.connector.value()},
+                          {"id", client.id.value()},
+                          {"kind", to_string(client.kind)},
+                          {"business_name", client.business_name},
+                          {"people", std::move(people)},
+                          {"tax_year", client.tax_year},
+                          {"return_type", client.return_type},
+                          {"office", client.office},
+                          {"preparer", client.preparer}};
+    if (client.entity_tax_id) {
+        out["entity_tax_id"] = {{"keyed_hash", client.entity_tax_id->keyed_hash}, {"last4", client.entity_tax_id->last4}};
+    }
+    return out;
 }
 
 }  // namespace
@@ -99,6 +103,11 @@ void from_json(const nlohmann::json& in, TaxClient& client) {
     client.return_type = in.value("return_type", "");
     client.office = in.value("office", "");
     client.preparer = in.value("preparer", "");
+    client.entity_tax_id.reset();
+    if (in.contains("entity_tax_id")) {
+        client.entity_tax_id =
+            TaxIdFingerprint{in["entity_tax_id"].value("keyed_hash", ""), in["entity_tax_id"].value("last4", "")};
+    }
     client.people.clear();
     for (const auto& item : in.value("people", nlohmann::json::array())) {
         Person p;

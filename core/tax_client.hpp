@@ -47,6 +47,7 @@ struct TaxClient {
     ClientId id;
     EntityKind kind = EntityKind::Individual;
     std::string business_name;  // businesses; empty for individuals
+    std::optional<TaxIdFingerprint> entity_tax_id;  // a business's EIN; a person's SSN lives on the Person
     std::vector<Person> people;  // taxpayer first, then the spouse if there is one
     std::string tax_year;
     std::string return_type;  // "1040", "1120S", ... as exported, or derived from the package's id suffix

@@ -150,19 +150,52 @@ bool is_plausible_email(std::string_view email) {
     return tld.size() >= 2 && std::all_of(tld.begin(), tld.end(), [](unsigned char c) { return std::isalpha(c) != 0; });
 }
 
+namespace {
+
+// Latin-1 letters in UTF-8 are C3 80..BE; capitals are C3 80..9E (but C3 97 is the multiplication sign),
+// and each small letter is its capital plus 0x20 in the second byte.
+bool is_latin1_letter(std::string_view text, std::size_t at) {
+    if (at + 1 >= text.size() || static_cast<unsigned char>(text[at]) != 0xC3U) return false;
+    const auto second = static_cast<unsigned char>(text[at + 1]);
+    return second >= 0x80U && second <= 0xBEU && second != 0x97U && second != 0xB7U;
+}
+bool is_latin1_upper(std::string_view text, std::size_t at) {
+    return is_latin1_letter(text, at) && static_cast<unsigned char>(text[at + 1]) <= 0x9EU;
+}
+
+}  // namespace
+
 std::string tidy_name(std::string_view name) {
     std::string text(trim(name));
-    const bool has_upper = std::any_of(text.begin(), text.end(), [](unsigned char c) { return std::isupper(c) != 0; });
-    const bool has_lower = std::any_of(text.begin(), text.end(), [](unsigned char c) { return std::islower(c) != 0; });
+    bool has_upper = false;
+    bool has_lower = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto u = static_cast<unsigned char>(text[i]);
+        if (is_latin1_letter(text, i)) {
+            (is_latin1_upper(text, i) ? has_upper : has_lower) = true;
+            ++i;
+        } else {
+            has_upper = has_upper || std::isupper(u) != 0;
+            has_lower = has_lower || std::islower(u) != 0;
+        }
+    }
     if (has_upper && has_lower) return text;
     bool word_start = true;
-    for (char& c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if (std::isalpha(u) != 0) {
-            c = static_cast<char>(word_start ? std::toupper(u) : std::tolower(u));
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto u = static_cast<unsigned char>(text[i]);
+        if (is_latin1_letter(text, i)) {
+            auto& second = reinterpret_cast<unsigned char&>(text[i + 1]);
+            if (word_start && !is_latin1_upper(text, i)) second = static_cast<unsigned char>(second - 0x20U);
+            if (!word_start && is_latin1_upper(text, i)) second = static_cast<unsigned char>(second + 0x20U);
             word_start = false;
+            ++i;
+        } else if (std::isalpha(u) != 0) {
+            text[i] = static_cast<char>(word_start ? std::toupper(u) : std::tolower(u));
+            word_start = false;
+        } else if (u < 0x80U) {
+            word_start = text[i] == ' ' || text[i] == '-' || text[i] == '\'';
         } else {
-            word_start = c == ' ' || c == '-' || c == '\'';
+            word_start = false;  // other non-ASCII letters are kept as written
         }
     }
     return text;

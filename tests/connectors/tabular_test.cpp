@@ -470,6 +470,9 @@ TEST_F(Rows, TaxIdsAreFingerprintedAndNeverKeptOrReported) {
     ASSERT_EQ(kim->people.size(), 1U);
     ASSERT_TRUE(kim->people[0].tax_id.has_value());
     EXPECT_EQ(kim->people[0].tax_id->last4, "0003");
+    ASSERT_TRUE(kim->entity_tax_id.has_value());  // the EIN is the business's own
+    EXPECT_EQ(kim->entity_tax_id, hasher_.fingerprint("981234567").value());
+    EXPECT_FALSE(lee->entity_tax_id.has_value());
 
     const TaxClient* park = find_client(batch, "9003");
     EXPECT_FALSE(park->people[0].tax_id.has_value());
@@ -505,6 +508,9 @@ TEST_F(Rows, CombinedSsnEinColumnOnABusinessRowIsTheEntitysNotTheContacts) {
     ASSERT_EQ(batch.clients.size(), 2U);
     ASSERT_EQ(find_client(batch, "9101")->people.size(), 1U);
     EXPECT_FALSE(find_client(batch, "9101")->people[0].tax_id.has_value());
+    ASSERT_TRUE(find_client(batch, "9101")->entity_tax_id.has_value());
+    EXPECT_EQ(find_client(batch, "9101")->entity_tax_id->last4, "0502");
+    EXPECT_FALSE(find_client(batch, "9102")->entity_tax_id.has_value());  // too short: reported, not kept
     const auto bad_ein = problems_mentioning(batch, "business EIN not used");
     ASSERT_EQ(bad_ein.size(), 1U);
     EXPECT_EQ(bad_ein[0].line, 3U);

@@ -44,11 +44,13 @@ TEST(TaxClient, ContentHashIgnoresWhereTheRowWasRead) {
 }
 
 TEST(TaxClient, JsonRoundTripKeepsEverything) {
-    const auto original = joint_filers();
+    auto original = joint_filers();
+    original.entity_tax_id = TaxIdFingerprint{"def", "0502"};
     const nlohmann::json json = original;
     const auto copy = json.get<TaxClient>();
     EXPECT_EQ(copy.id, original.id);
     EXPECT_EQ(copy.people, original.people);
+    EXPECT_EQ(copy.entity_tax_id, original.entity_tax_id);
     EXPECT_EQ(copy.source.line, 4U);
     EXPECT_EQ(copy.content_hash(), original.content_hash());
 }

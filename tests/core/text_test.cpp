@@ -45,6 +45,14 @@ TEST(TidyName, FixesShoutingKeepsMixedCase) {
     EXPECT_EQ(tidy_name("  MARY ANN "), "Mary Ann");
 }
 
+TEST(TidyName, LowersAccentedCapitalsInsideWords) {
+    EXPECT_EQ(tidy_name("JOS\xC3\x89"), "Jos\xC3\xA9");          // JOSÉ -> José
+    EXPECT_EQ(tidy_name("\xC3\x89MILE ZOLA"), "\xC3\x89mile Zola");  // ÉMILE ZOLA -> Émile Zola
+    EXPECT_EQ(tidy_name("\xC3\xA9mile"), "\xC3\x89mile");          // émile -> Émile
+    EXPECT_EQ(tidy_name("Ren\xC3\xA9" "e"), "Ren\xC3\xA9" "e");  // mixed case is left alone
+    EXPECT_EQ(tidy_name("S\xC3\x98REN"), "S\xC3\xB8ren");          // SØREN -> Søren
+}
+
 TEST(Split, KeepsEmptyParts) {
     const auto parts = split("a,,b,", ',');
     ASSERT_EQ(parts.size(), 4U);
