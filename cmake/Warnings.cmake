@@ -1,8 +1,10 @@
 # Warnings and sanitizers as usage requirements of one INTERFACE target.
+# -Wnull-dereference is left out: with GCC 12 at -O2 it reports paths inside libstdc++'s
+# streambuf that cannot happen, and a warning that cries wolf gets ignored.
 add_library(taxsync_warnings INTERFACE)
 target_compile_options(taxsync_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
-  -Woverloaded-virtual -Wnull-dereference -Wformat=2 -Wimplicit-fallthrough -Wmissing-declarations)
+  -Woverloaded-virtual -Wformat=2 -Wimplicit-fallthrough -Wmissing-declarations)
 if(TAXSYNC_WERROR)
   target_compile_options(taxsync_warnings INTERFACE -Werror)
 endif()
