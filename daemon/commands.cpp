@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <ostream>
 
 #include "connectors/registry.hpp"
@@ -29,14 +30,23 @@ std::optional<Config> load(const CommandContext& context, const connectors::Conn
     return std::move(config).value();
 }
 
-std::unique_ptr<Application> start(const CommandContext& context, Config config,
-                                   const connectors::ConnectorRegistry& registry) {
-    auto app = Application::create(std::move(config), registry);
+// Loads the configuration, builds the application and runs `work` with it; a configuration error,
+// a setup failure or a failure of the state database is reported once, here.
+int with_application(const CommandContext& context, const std::function<int(Application&)>& work) {
+    const auto registry = builtin_registry();
+    auto config = load(context, registry);
+    if (!config) return exit_code::kError;
+    auto app = Application::create(std::move(*config), registry);
     if (app.has_error()) {
         context.err << "taxsync: " << app.error().message << "\n";
-        return nullptr;
+        return exit_code::kError;
     }
-    return std::move(app).value();
+    try {
+        return work(**app);
+    } catch (const sqlite::Error& error) {
+        context.err << "taxsync: the state database failed: " << error.what() << "\n";
+        return exit_code::kError;
+    }
 }
 
 int report_plan(const CommandContext& context, const engine::CycleReport& report) {
@@ -51,40 +61,22 @@ int report_plan(const CommandContext& context, const engine::CycleReport& report
 }  // namespace
 
 int run_once(const CommandContext& context) {
-    const auto registry = builtin_registry();
-    auto config = load(context, registry);
-    if (!config) return exit_code::kError;
-    const bool staging = config->service.mode == engine::Mode::Plan;
-    auto app = start(context, std::move(*config), registry);
-    if (!app) return exit_code::kError;
-    try {
-        if (staging) {
+    return with_application(context, [&](Application& app) {
+        if (app.config().service.mode == engine::Mode::Plan) {
             context.out << "mode = \"plan\" in [service]: nothing is sent. This is what a cycle would do:\n\n";
-            report_plan(context, app->engine().run_cycle(engine::Mode::Plan, "once"));
+            report_plan(context, app.engine().run_cycle(engine::Mode::Plan, "once"));
             return exit_code::kOk;
         }
-        const engine::CycleReport report = app->engine().run_cycle(engine::Mode::Apply, "once");
-        print_cycle(report, app->store().person_statuses(), context.out);
+        const engine::CycleReport report = app.engine().run_cycle(engine::Mode::Apply, "once");
+        print_cycle(report, app.store().person_statuses(), context.out);
         if (report.stopped) return exit_code::kError;
         return report.has_problems() ? exit_code::kProblems : exit_code::kOk;
-    } catch (const sqlite::Error& error) {
-        context.err << "taxsync: the state database failed: " << error.what() << "\n";
-        return exit_code::kError;
-    }
+    });
 }
 
 int run_plan(const CommandContext& context) {
-    const auto registry = builtin_registry();
-    auto config = load(context, registry);
-    if (!config) return exit_code::kError;
-    auto app = start(context, std::move(*config), registry);
-    if (!app) return exit_code::kError;
-    try {
-        return report_plan(context, app->engine().run_cycle(engine::Mode::Plan, "plan"));
-    } catch (const sqlite::Error& error) {
-        context.err << "taxsync: the state database failed: " << error.what() << "\n";
-        return exit_code::kError;
-    }
+    return with_application(
+        context, [&](Application& app) { return report_plan(context, app.engine().run_cycle(engine::Mode::Plan, "plan")); });
 }
 
 int run_status(const CommandContext& context) {

@@ -135,6 +135,24 @@ public:
         return out;
     }
 
+    /// The tables of an array of tables (`[[name]]`); anything else is reported and skipped.
+    std::vector<const toml::table*> tables(const toml::node& node, std::string_view written_as) {
+        std::vector<const toml::table*> out;
+        const toml::array* list = node.as_array();
+        if (list == nullptr) {
+            error(node.source(), "write these as " + std::string(written_as) + " tables");
+            return out;
+        }
+        for (const toml::node& item : *list) {
+            if (const toml::table* table = item.as_table()) {
+                out.push_back(table);
+            } else {
+                error(item.source(), "each " + std::string(written_as) + " must be a table");
+            }
+        }
+        return out;
+    }
+
     const toml::table* table(const toml::table& parent, std::string_view key) {
         const toml::node* node = parent.get(key);
         if (node == nullptr) return nullptr;
@@ -306,47 +324,27 @@ void load_mapping(Checker& check, const toml::table& root, Config& config) {
 
     if (const toml::node* folders = table->get("folder")) {
         rules.folders.clear();
-        const toml::array* list = folders->as_array();
-        if (list == nullptr) {
-            check.error(folders->source(), "folders are written as [[mapping.folder]] tables");
-        } else {
-            for (const toml::node& item : *list) {
-                const toml::table* folder = item.as_table();
-                if (folder == nullptr) {
-                    check.error(item.source(), "each [[mapping.folder]] must be a table");
-                    continue;
-                }
-                check.only_keys(*folder, {"path", "access"}, "[[mapping.folder]]");
-                mapping::FolderRule rule;
-                if (!check.text(*folder, "path", "[[mapping.folder]]", true)) continue;
-                auto path = check.template_at(*folder, "path", mapping::client_fields());
-                if (!path) continue;
-                rule.path = *path;
-                const std::string access = check.text(*folder, "access", "[[mapping.folder]]").value_or("read");
-                if (access == "read") {
-                    rule.access = mapping::Access::Read;
-                } else if (access == "upload") {
-                    rule.access = mapping::Access::Upload;
-                } else {
-                    check.error(folder->get("access")->source(), "access must be \"read\" or \"upload\"");
-                }
-                rules.folders.push_back(std::move(rule));
+        for (const toml::table* folder : check.tables(*folders, "[[mapping.folder]]")) {
+            check.only_keys(*folder, {"path", "access"}, "[[mapping.folder]]");
+            mapping::FolderRule rule;
+            if (!check.text(*folder, "path", "[[mapping.folder]]", true)) continue;
+            auto path = check.template_at(*folder, "path", mapping::client_fields());
+            if (!path) continue;
+            rule.path = *path;
+            const std::string access = check.text(*folder, "access", "[[mapping.folder]]").value_or("read");
+            if (access == "read") {
+                rule.access = mapping::Access::Read;
+            } else if (access == "upload") {
+                rule.access = mapping::Access::Upload;
+            } else {
+                check.error(folder->get("access")->source(), "access must be \"read\" or \"upload\"");
             }
+            rules.folders.push_back(std::move(rule));
         }
     }
 
     if (const toml::node* groups = table->get("group")) {
-        const toml::array* list = groups->as_array();
-        if (list == nullptr) {
-            check.error(groups->source(), "groups are written as [[mapping.group]] tables");
-            return;
-        }
-        for (const toml::node& item : *list) {
-            const toml::table* group = item.as_table();
-            if (group == nullptr) {
-                check.error(item.source(), "each [[mapping.group]] must be a table");
-                continue;
-            }
+        for (const toml::table* group : check.tables(*groups, "[[mapping.group]]")) {
             check.only_keys(*group, {"name", "when"}, "[[mapping.group]]");
             if (!check.text(*group, "name", "[[mapping.group]]", true)) continue;
             auto name = check.template_at(*group, "name", mapping::client_fields());
@@ -385,18 +383,8 @@ void load_connectors(Checker& check, const toml::table& root, const std::filesys
         check.error(root.source(), "no [[connector]] is configured, so there is nothing to import");
         return;
     }
-    const toml::array* list = node->as_array();
-    if (list == nullptr) {
-        check.error(node->source(), "connectors are written as [[connector]] tables");
-        return;
-    }
     std::set<std::string> names;
-    for (const toml::node& item : *list) {
-        const toml::table* table = item.as_table();
-        if (table == nullptr) {
-            check.error(item.source(), "each [[connector]] must be a table");
-            continue;
-        }
+    for (const toml::table* table : check.tables(*node, "[[connector]]")) {
         check.only_keys(*table, {"name", "type", "folder", "patterns", "encoding", "settle_seconds", "tax_year", "columns"},
                         "[[connector]]");
         connectors::ConnectorSettings settings;

@@ -73,6 +73,12 @@ void sync_people(store::Store& store, const TaxClient& client) {
     store.remove_people_except(client.connector, client.id, roles);
 }
 
+// True when the portal has a contact for the address (as far as the store knows).
+bool portal_has_contact(store::Store& store, const std::string& email) {
+    const auto contact = store.contact_by_email(email);
+    return contact && contact->contact;
+}
+
 mapping::KnownState known_state(store::Store& store, const ConnectorName& connector, const ClientId& client) {
     mapping::KnownState known;
     if (const auto link = store.entity_link(connector, client)) {
@@ -277,10 +283,7 @@ void Engine::plan(const CycleId& cycle, CycleReport& report, Intake& intake) {
     }
 
     mapping::PlanContext context;
-    const auto contact_exists = [&](const std::string& email) {
-        const auto contact = store_.contact_by_email(email);
-        return contact && contact->contact;
-    };
+    const auto contact_exists = [&](const std::string& email) { return portal_has_contact(store_, email); };
     for (const auto& connector : connectors_) {
         for (const auto& [id, row] : store_.snapshot(connector->name())) {
             const ClientKey key{connector->name(), id};
@@ -378,10 +381,7 @@ void Engine::execute(CycleReport& report) {
 
     // A client is done when nothing is left to plan for it.
     mapping::PlanContext context;
-    const auto contact_exists = [&](const std::string& email) {
-        const auto contact = store_.contact_by_email(email);
-        return contact && contact->contact;
-    };
+    const auto contact_exists = [&](const std::string& email) { return portal_has_contact(store_, email); };
     for (const ClientKey& key : touched) {
         if (failed.count(key) != 0) continue;
         executor.link_people(key.first, key.second);

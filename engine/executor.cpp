@@ -101,6 +101,15 @@ Expected<FolderId> Executor::folder_for(const EntityId& entity, const std::strin
     return made;
 }
 
+Expected<Executor::GrantTarget> Executor::grant_target(const store::OutboxRow& row, const std::string& email) {
+    if (auto named = check_named_by_export(row, email); named.has_error()) return unexpected(named.error());
+    auto entity = linked_entity(row);
+    if (entity.has_error()) return unexpected(std::move(entity).error());
+    auto contact = contact_for(email);
+    if (contact.has_error()) return unexpected(std::move(contact).error());
+    return GrantTarget{*entity, *contact};
+}
+
 Status Executor::check_named_by_export(const store::OutboxRow& row, const std::string& email) {
     for (const store::PersonRow& person : store_.people(row.connector, row.client)) {
         if (person.email_status == EmailStatus::Usable && person.email == email) return ok();
@@ -292,15 +301,12 @@ Expected<StepOutcome> Executor::update_contact(const store::OutboxRow& row, cons
 // ---- access -----------------------------------------------------------------------------------
 
 Expected<StepOutcome> Executor::share_entity(const store::OutboxRow& row, const mapping::ShareEntity& action) {
-    if (auto named = check_named_by_export(row, action.email); named.has_error()) return unexpected(named.error());
-    auto entity = linked_entity(row);
-    if (entity.has_error()) return unexpected(std::move(entity).error());
-    auto contact = contact_for(action.email);
-    if (contact.has_error()) return unexpected(std::move(contact).error());
-    if (auto shared = portal_.share_entity(*entity, *contact, action.role); shared.has_error()) {
+    auto target = grant_target(row, action.email);
+    if (target.has_error()) return unexpected(std::move(target).error());
+    if (auto shared = portal_.share_entity(target->entity, target->contact, action.role); shared.has_error()) {
         return unexpected(std::move(shared).error());
     }
-    store_.save_grant(row.connector, row.client, {*contact, store::GrantKind::Role, action.role, ""});
+    store_.save_grant(row.connector, row.client, {target->contact, store::GrantKind::Role, action.role, ""});
     return StepOutcome{};
 }
 
@@ -321,18 +327,15 @@ Expected<StepOutcome> Executor::add_to_group(const store::OutboxRow& row, const 
 }
 
 Expected<StepOutcome> Executor::set_folder_access(const store::OutboxRow& row, const mapping::SetFolderAccess& action) {
-    if (auto named = check_named_by_export(row, action.email); named.has_error()) return unexpected(named.error());
-    auto entity = linked_entity(row);
-    if (entity.has_error()) return unexpected(std::move(entity).error());
-    auto contact = contact_for(action.email);
-    if (contact.has_error()) return unexpected(std::move(contact).error());
-    auto folder = folder_for(*entity, action.path);
+    auto target = grant_target(row, action.email);
+    if (target.has_error()) return unexpected(std::move(target).error());
+    auto folder = folder_for(target->entity, action.path);
     if (folder.has_error()) return unexpected(std::move(folder).error());
-    if (auto set = portal_.set_folder_access(*folder, *contact, to_portal(action.access)); set.has_error()) {
+    if (auto set = portal_.set_folder_access(*folder, target->contact, to_portal(action.access)); set.has_error()) {
         return unexpected(std::move(set).error());
     }
     store_.save_grant(row.connector, row.client,
-                      {*contact, store::GrantKind::Folder, action.path, std::string(mapping::to_string(action.access))});
+                      {target->contact, store::GrantKind::Folder, action.path, std::string(mapping::to_string(action.access))});
     return StepOutcome{};
 }
 

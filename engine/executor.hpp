@@ -41,6 +41,12 @@ private:
     Expected<StepOutcome> add_to_group(const store::OutboxRow& row, const mapping::AddToGroup& action);
     Expected<StepOutcome> set_folder_access(const store::OutboxRow& row, const mapping::SetFolderAccess& action);
 
+    struct GrantTarget {
+        EntityId entity;
+        ContactId contact;
+    };
+    /// The entity and contact a grant is for, once the export is known to still name the contact.
+    Expected<GrantTarget> grant_target(const store::OutboxRow& row, const std::string& email);
     Expected<EntityId> linked_entity(const store::OutboxRow& row);
     Expected<ContactId> contact_for(const std::string& email);
     Expected<FolderId> folder_for(const EntityId& entity, const std::string& path);

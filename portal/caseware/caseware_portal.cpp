@@ -199,20 +199,31 @@ Expected<CreateResult<T>> CasewarePortal::create_with_lookup(const std::string& 
 
 // ---- entities ---------------------------------------------------------------------------------
 
-Expected<std::optional<Entity>> CasewarePortal::find_entity(std::string_view external_key) {
-    // documented: GET /entities?search=EntityNo='<key>'
-    auto response = call("GET", "/entities?pageSize=2&search=" + url_encode(search_equals("EntityNo", external_key)),
+Expected<std::optional<json>> CasewarePortal::search_unique(std::string_view resource, std::string_view field,
+                                                            std::string_view value) {
+    // documented: GET /<resource>?search=<Field>='<value>'; a page of two tells one match from several
+    auto response = call("GET", "/" + std::string(resource) + "?pageSize=2&search=" + url_encode(search_equals(field, value)),
                          nullptr, Replay::Safe);
     if (response.has_error()) return unexpected(std::move(response).error());
-    auto list = parse_body(*response, "an entity search");
+    auto list = parse_body(*response, "a search of " + std::string(resource));
     if (list.has_error()) return unexpected(std::move(list).error());
-    if (!list->is_array()) return fail(ErrorKind::Internal, "the portal's entity search did not return a list");
-    if (list->empty()) return std::optional<Entity>();
+    if (!list->is_array()) {
+        return fail(ErrorKind::Internal, "the portal's search of " + std::string(resource) + " did not return a list");
+    }
+    if (list->empty()) return std::optional<json>();
     if (list->size() > 1) {
-        return fail(ErrorKind::Conflict, "two portal entities carry the key '" + std::string(external_key) +
+        return fail(ErrorKind::Conflict, "the portal has several " + std::string(resource) + " with " +
+                                             std::string(field) + " '" + std::string(value) +
                                              "'; resolve the duplicate in the portal");
     }
-    auto entity = entity_from((*list)[0]);
+    return std::optional<json>((*list)[0]);
+}
+
+Expected<std::optional<Entity>> CasewarePortal::find_entity(std::string_view external_key) {
+    auto found = search_unique("entities", "EntityNo", external_key);
+    if (found.has_error()) return unexpected(std::move(found).error());
+    if (!found->has_value()) return std::optional<Entity>();
+    auto entity = entity_from(**found);
     if (entity.has_error()) return unexpected(std::move(entity).error());
     return std::optional<Entity>(std::move(entity).value());
 }
@@ -242,18 +253,10 @@ Status CasewarePortal::rename_entity(const EntityId& entity, std::string_view na
 // ---- contacts ---------------------------------------------------------------------------------
 
 Expected<std::optional<Contact>> CasewarePortal::find_contact(std::string_view email) {
-    // documented: GET /users?search=Email='<email>'
-    auto response = call("GET", "/users?pageSize=2&search=" + url_encode(search_equals("Email", email)), nullptr,
-                         Replay::Safe);
-    if (response.has_error()) return unexpected(std::move(response).error());
-    auto list = parse_body(*response, "a user search");
-    if (list.has_error()) return unexpected(std::move(list).error());
-    if (!list->is_array()) return fail(ErrorKind::Internal, "the portal's user search did not return a list");
-    if (list->empty()) return std::optional<Contact>();
-    if (list->size() > 1) {
-        return fail(ErrorKind::Conflict, "two portal users have the email " + std::string(email));
-    }
-    auto contact = contact_from((*list)[0]);
+    auto found = search_unique("users", "Email", email);
+    if (found.has_error()) return unexpected(std::move(found).error());
+    if (!found->has_value()) return std::optional<Contact>();
+    auto contact = contact_from(**found);
     if (contact.has_error()) return unexpected(std::move(contact).error());
     return std::optional<Contact>(std::move(contact).value());
 }
@@ -339,14 +342,10 @@ Status CasewarePortal::share_entity(const EntityId& entity, const ContactId& con
 
 Expected<GroupId> CasewarePortal::ensure_group(std::string_view name) {
     const auto lookup = [&]() -> Expected<std::optional<GroupId>> {
-        // documented: GET /groups?search=Name='<name>'
-        auto response = call("GET", "/groups?pageSize=2&search=" + url_encode(search_equals("Name", name)), nullptr,
-                             Replay::Safe);
-        if (response.has_error()) return unexpected(std::move(response).error());
-        auto list = parse_body(*response, "a group search");
-        if (list.has_error()) return unexpected(std::move(list).error());
-        if (!list->is_array() || list->empty()) return std::optional<GroupId>();
-        auto id = guid_of((*list)[0], "a group search");
+        auto found = search_unique("groups", "Name", name);
+        if (found.has_error()) return unexpected(std::move(found).error());
+        if (!found->has_value()) return std::optional<GroupId>();
+        auto id = guid_of(**found, "a group search");
         if (id.has_error()) return unexpected(std::move(id).error());
         return std::optional<GroupId>(GroupId(*id));
     };

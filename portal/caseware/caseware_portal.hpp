@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -61,6 +62,9 @@ private:
     Expected<HttpResponse> call(std::string_view method, const std::string& path, const std::string* body,
                                 Replay replay, std::string_view idempotency_key = {});
     Status renew_token();
+    /// GET /<resource>?search=<field>='<value>'; at most one match is expected, two are a conflict.
+    Expected<std::optional<nlohmann::json>> search_unique(std::string_view resource, std::string_view field,
+                                                          std::string_view value);
     Expected<std::string> role_id(std::string_view role_name);
     /// Runs a create; on a conflict or a lost answer, `lookup` decides what exists.
     template <class T, class Lookup, class Parse>
