@@ -168,6 +168,7 @@ template <class T, class Lookup, class Parse>
 Expected<CreateResult<T>> CasewarePortal::create_with_lookup(const std::string& path, const std::string& body,
                                                              std::string_view idempotency_key, Lookup lookup,
                                                              Parse parse) {
+    bool ours_may_exist = false;  // an earlier attempt here may have been applied
     for (int round = 1;; ++round) {
         auto response = call("POST", path, &body, Replay::Unsafe, idempotency_key);
         if (response.has_value()) {
@@ -183,16 +184,23 @@ Expected<CreateResult<T>> CasewarePortal::create_with_lookup(const std::string& 
         auto found = lookup();
         if (found.has_error()) return unexpected(std::move(found).error());
         if (found->has_value()) {
-            return CreateResult<T>{std::move(**found), error.kind == ErrorKind::Conflict ? CreateOutcome::AlreadyExisted
-                                                                                        : CreateOutcome::Recovered};
+            const bool recovered = ours_may_exist || error.kind != ErrorKind::Conflict;
+            return CreateResult<T>{std::move(**found), recovered ? CreateOutcome::Recovered : CreateOutcome::AlreadyExisted};
         }
-        if (error.kind == ErrorKind::Conflict) {
-            return fail(ErrorKind::Rejected, "the portal reports a conflict on POST " + path +
-                                                 " but a search finds nothing: " + error.message);
-        }
+        ours_may_exist = ours_may_exist || error.kind != ErrorKind::Conflict;
+        // A conflict with nothing to find: an earlier attempt (ours, or the key's first use) is most
+        // likely still being processed by a slow portal. Wait and look again; never create blindly.
         const auto delay = backoff_.next_delay(round, std::nullopt);
-        if (!delay) return unexpected(std::move(error));
-        log_.warn("POST {} may not have been applied ({}); nothing found, trying again", path, error.message);
+        if (!delay) {
+            if (error.kind == ErrorKind::Conflict) {
+                return fail(ErrorKind::Ambiguous, "the portal reports a conflict on POST " + path +
+                                                      " but a search finds nothing, even after waiting: " +
+                                                      error.message);
+            }
+            return unexpected(std::move(error));
+        }
+        log_.warn("POST {} {} ({}); nothing found yet, trying again", path,
+                  error.kind == ErrorKind::Conflict ? "conflicts" : "may not have been applied", error.message);
         clock_.sleep_for(*delay);
     }
 }

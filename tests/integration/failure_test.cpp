@@ -222,6 +222,40 @@ TEST_F(FailureTest, KilledMidCycleTheNextRunFinishesWithoutDuplicates) {
     EXPECT_EQ(db.query_int("SELECT count(*) FROM cycles WHERE outcome = 'interrupted'"), 1);
 }
 
+TEST_F(FailureTest, ExportCutOffMidRecordIsNotTakenUntilItIsWhole) {
+    // The tax package is still writing: the file ends inside a quoted field.
+    const auto file = workspace.dir() / "exports" / "lacerte" / "clients.csv";
+    {
+        std::ofstream out(file, std::ios::binary);
+        out << Exports::lacerte_header() << "\r\n" << rows(1)[0] << "\r\n00002I,\"Second";
+    }
+    const auto partial = workspace.taxsync({"once"});
+    EXPECT_EQ(partial.exit_code, 3) << partial.out;
+    EXPECT_NE(partial.out.find("clients.csv:3"), std::string::npos) << partial.out;
+    EXPECT_NE(partial.out.find("could not be read whole"), std::string::npos) << partial.out;
+    EXPECT_TRUE(emulator.state()["entities"].empty());  // not even the complete first row
+
+    workspace.write_lacerte(rows(2));
+    const auto whole = workspace.taxsync({"once"});
+    EXPECT_EQ(whole.exit_code, 0) << whole.out;
+    expect_each_invited_once(emulator, 2);
+}
+
+TEST_F(FailureTest, TimeoutsAreRetriedAndASlowCreateIsNeverDoubled) {
+    workspace.write_lacerte(rows(3));
+    workspace.write_config("timeout_seconds = 1\n");
+    // A read that hangs is simply asked again; a create that hangs may still be applied after
+    // taxsync gave up, so it must be looked up, and the portal's uniqueness keeps it single.
+    emulator.faults({{"rules", json::array({{{"method", "GET"}, {"path", "/entities"}, {"delay_ms", 1500}, {"times", 1}},
+                                            {{"method", "POST"}, {"path", "/users"}, {"delay_ms", 1500}, {"times", 1}}})}});
+    const auto result = workspace.taxsync({"once"});
+    EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+    expect_each_invited_once(emulator, 3);
+    EXPECT_EQ(emulator.state()["users"].size(), 3U);
+    EXPECT_NE(result.err.find("Timeout"), std::string::npos) << result.err;
+    EXPECT_EQ(workspace.taxsync({"plan"}).exit_code, 0);
+}
+
 TEST_F(FailureTest, DatabaseFromANewerTaxsyncIsRefusedUntouched) {
     workspace.write_lacerte(rows(1));
     ASSERT_EQ(workspace.taxsync({"once"}).exit_code, 0);

@@ -197,6 +197,40 @@ TEST_F(CasewarePortalTest, WithHonouredKeysCreatesMayReuseConnections) {
     EXPECT_FALSE(http.requests.back().fresh_connection);
 }
 
+TEST_F(CasewarePortalTest, ConflictWithNothingFoundWaitsForTheSlowFirstAttempt) {
+    int posts = 0;
+    int searches_after_conflict = 0;
+    FakeHttp http(with_auth([&](const HttpRequest& request) -> Expected<HttpResponse, TransportError> {
+        if (request.method == "POST") {
+            if (++posts == 1) return unexpected(TransportError{TransportFailure::TimedOut, "timeout"});
+            return respond(409, R"({"errors":[{"message":"still being processed"}]})");
+        }
+        // The slow first create lands while taxsync waits between its looks.
+        if (posts >= 2 && ++searches_after_conflict >= 2) {
+            return respond(200, R"([{"CWGuid":"u-5","Email":"ann@example.com","CanLogin":true}])");
+        }
+        return respond(200, "[]");
+    }));
+    auto portal = make(http);
+    const auto result = portal.create_contact({"ann@example.com", "Ann", "Lee", EntityId("e"), true, ""}, "k");
+    ASSERT_TRUE(result.has_value()) << result.error().message;
+    EXPECT_EQ(result->outcome, CreateOutcome::Recovered);  // it was our own create, not someone else's
+    EXPECT_EQ(result->object.id, ContactId("u-5"));
+    EXPECT_FALSE(clock.sleeps().empty());
+}
+
+TEST_F(CasewarePortalTest, ConflictThatNeverResolvesIsAmbiguousNotAFreshCreate) {
+    FakeHttp http(with_auth([](const HttpRequest& request) {
+        if (request.method == "POST") return respond(409, R"({"errors":[{"message":"still being processed"}]})");
+        return respond(200, "[]");
+    }));
+    auto portal = make(http);
+    const auto result = portal.create_entity({"lacerte:1", "Lee"}, "k");
+    ASSERT_TRUE(result.has_error());
+    EXPECT_EQ(result.error().kind, ErrorKind::Ambiguous);
+    EXPECT_EQ(http.count("POST", "/entities"), 4U);  // bounded by max_attempts
+}
+
 TEST_F(CasewarePortalTest, ConflictMeansAdoptTheExistingContact) {
     FakeHttp http(with_auth([](const HttpRequest& request) {
         if (request.method == "POST") return respond(409, R"({"errors":[{"message":"email exists"}]})");
