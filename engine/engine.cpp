@@ -350,7 +350,7 @@ void Engine::execute(CycleReport& report) {
                 report.invited.push_back(*result->invited);
             }
         } else {
-            const Error error = result.error();
+            const Error& error = result.error();
             ++report.operations_failed;
             report.failures.push_back({row.connector, row.client, mapping::describe(*action), error});
             log_.warn("{}:{}: {} failed: {}", row.connector, row.client, mapping::describe(*action), error.message);

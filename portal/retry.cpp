@@ -78,8 +78,6 @@ AttemptResult classify_attempt(const Expected<HttpResponse, TransportError>& out
         result.error = {status == 503 ? ErrorKind::Unavailable : ErrorKind::Ambiguous, described};
         if (!resend_ok) result.error.kind = ErrorKind::Ambiguous;
         result.retry = resend_ok;
-    } else if (status == 400 || status == 422) {
-        result.error = {ErrorKind::Rejected, described};
     } else if (status == 401) {
         result.error = {ErrorKind::Unauthorized, described};
     } else if (status == 403) {
@@ -89,6 +87,7 @@ AttemptResult classify_attempt(const Expected<HttpResponse, TransportError>& out
     } else if (status == 409) {
         result.error = {ErrorKind::Conflict, described};
     } else {
+        // 400 and 422 (validation) and any other refusal: the request itself is wrong, so it is not retried.
         result.error = {ErrorKind::Rejected, described};
     }
     return result;
