@@ -3,7 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <cstddef>
+#include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,10 +20,27 @@ namespace taxsync {
 
 enum class LogLevel { Debug, Info, Warning, Error };
 
+enum class LogFormat {
+    Text,     // "<time> <level> <message>" on stderr, for a terminal
+    Journal,  // "<6>message" on stdout: journald reads the priority from the prefix and adds the time
+    Json,     // one JSON object per line on stdout: {"time","level","message"}
+};
+
+struct LogOptions {
+    LogLevel level = LogLevel::Info;
+    LogFormat format = LogFormat::Text;
+    std::optional<std::filesystem::path> file;  // also write text lines here, rotated
+    std::size_t file_max_bytes = 10U * 1024U * 1024U;
+    std::size_t file_count = 5;
+};
+
 class Logger {
 public:
     /// Writes `<time> <level> <message>` lines to stderr.
     static Logger to_stderr(LogLevel level, std::shared_ptr<const Redactor> redactor);
+    /// The service's logger: the chosen format, plus an optional rotating file. Throws
+    /// std::runtime_error when the log file cannot be opened.
+    static Logger make(const LogOptions& options, std::shared_ptr<const Redactor> redactor);
     /// Writes into `sink_text` (for tests that read what was logged).
     static Logger to_string(std::shared_ptr<std::string> sink_text, std::shared_ptr<const Redactor> redactor);
     /// Discards everything.

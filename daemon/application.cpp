@@ -64,15 +64,20 @@ Expected<std::unique_ptr<store::Store>> open_store(const Config& config, const C
     return std::make_unique<store::Store>(std::move(store).value());
 }
 
-Application::Application(Key, Config config, std::shared_ptr<Redactor> redactor)
-    : config_(std::move(config)),
-      redactor_(std::move(redactor)),
-      log_(Logger::to_stderr(config_.service.log_level, redactor_)) {}
+Application::Application(Key, Config config, std::shared_ptr<Redactor> redactor, const LogOptions& log)
+    : config_(std::move(config)), redactor_(std::move(redactor)), log_(Logger::make(log, redactor_)) {}
 
-Expected<std::unique_ptr<Application>> Application::create(Config config, const connectors::ConnectorRegistry& registry) {
+Expected<std::unique_ptr<Application>> Application::create(Config config, const connectors::ConnectorRegistry& registry,
+                                                           LogOptions log) {
     auto redactor = std::make_shared<Redactor>();
     redactor->add_secret(config.portal.client_secret);
-    auto app = std::make_unique<Application>(Key{}, std::move(config), redactor);
+    log.level = config.service.log_level;
+    std::unique_ptr<Application> app;
+    try {
+        app = std::make_unique<Application>(Key{}, std::move(config), redactor, log);
+    } catch (const std::exception& error) {  // the log file cannot be opened
+        return fail(ErrorKind::Io, std::string("cannot open the log: ") + error.what());
+    }
     const Config& settings = app->config_;
 
     auto store = open_store(settings, app->clock_);

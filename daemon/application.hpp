@@ -21,10 +21,12 @@ class Application {
     struct Key {};  // only create() may construct
 
 public:
-    Application(Key, Config config, std::shared_ptr<Redactor> redactor);
+    Application(Key, Config config, std::shared_ptr<Redactor> redactor, const LogOptions& log);
 
-    /// Builds the whole service; a failure names what could not be set up.
-    static Expected<std::unique_ptr<Application>> create(Config config, const connectors::ConnectorRegistry& registry);
+    /// Builds the whole service; a failure names what could not be set up. `log` chooses the format
+    /// and file of the log; its level comes from the configuration.
+    static Expected<std::unique_ptr<Application>> create(Config config, const connectors::ConnectorRegistry& registry,
+                                                         LogOptions log = {});
 
     [[nodiscard]] engine::Engine& engine() { return *engine_; }
     [[nodiscard]] store::Store& store() { return *store_; }

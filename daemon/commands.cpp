@@ -9,7 +9,10 @@
 #include "daemon/application.hpp"
 #include "daemon/config.hpp"
 #include "daemon/exit_codes.hpp"
+#include "daemon/control_server.hpp"
 #include "daemon/output.hpp"
+#include "daemon/service.hpp"
+#include "daemon/service_manager.hpp"
 
 namespace taxsync::daemon {
 namespace {
@@ -137,6 +140,50 @@ int run_config_check(const CommandContext& context) {
                     << settings.folder.string() << (exists ? "" : "  [warning: this folder does not exist yet]") << "\n";
     }
     return exit_code::kOk;
+}
+
+}  // namespace taxsync::daemon
+
+namespace taxsync::daemon {
+
+int run_service(const CommandContext& context) {
+    const auto registry = builtin_registry();
+    const std::unique_ptr<ServiceManager> manager = make_service_manager();
+    Service service(context.config_file, registry, *manager, environment_from_process());
+    return service.run();
+}
+
+int run_ctl(const CommandContext& context, const std::string& command, const std::string& socket_override) {
+    std::filesystem::path socket = socket_override;
+    if (socket.empty()) {
+        const auto registry = builtin_registry();
+        auto config = load(context, registry);
+        if (!config) {
+            if (command == "reload") context.err << "reload refused: the running service keeps its configuration.\n";
+            return exit_code::kError;
+        }
+        socket = config->service.control_socket;
+    }
+    auto reply = send_control_request(socket, {command, nlohmann::json::object()}, std::chrono::seconds(command == "reload" ? 120 : 15));
+    if (reply.has_error()) {
+        context.err << "taxsync: " << reply.error().message << "\n";
+        return exit_code::kError;
+    }
+    if (context.json) {
+        context.out << nlohmann::json{{"result", static_cast<int>(reply->result)},
+                                      {"text", reply->text},
+                                      {"arguments", reply->arguments}}
+                           .dump(2)
+                    << "\n";
+    } else {
+        (reply->result == ControlResult::Ok ? context.out : context.err) << reply->text << "\n";
+    }
+    switch (reply->result) {
+        case ControlResult::Ok: return exit_code::kOk;
+        case ControlResult::Unsupported: return exit_code::kUsage;
+        case ControlResult::Error: return exit_code::kError;
+    }
+    return exit_code::kError;
 }
 
 }  // namespace taxsync::daemon

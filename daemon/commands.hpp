@@ -17,5 +17,10 @@ int run_once(const CommandContext& context);
 int run_plan(const CommandContext& context);
 int run_status(const CommandContext& context);
 int run_config_check(const CommandContext& context);
+/// `taxsync run`: the long-running service, until SIGTERM or a stop from the service manager.
+int run_service(const CommandContext& context);
+/// `taxsync ctl COMMAND`: asks the running service over its control socket. The configuration is
+/// read (and so validated) first: `ctl reload` refuses a broken file before the service sees it.
+int run_ctl(const CommandContext& context, const std::string& command, const std::string& socket_override);
 
 }  // namespace taxsync::daemon

@@ -13,6 +13,7 @@
 #include <toml++/toml.h>
 
 #include "core/text.hpp"
+#include "daemon/endpoint.hpp"
 #include "portal/http.hpp"
 
 namespace taxsync::daemon {
@@ -27,7 +28,14 @@ Environment environment_from_process() {
     if (const char* credentials = std::getenv("CREDENTIALS_DIRECTORY"); credentials != nullptr && *credentials != '\0') {
         environment.credentials_directory = credentials;
     }
+    const char* journal = std::getenv("JOURNAL_STREAM");
+    environment.journal_stream = journal != nullptr && *journal != '\0';
     return environment;
+}
+
+LogFormat effective_log_format(const ServiceSettings& service, const Environment& environment) {
+    if (service.log_format) return *service.log_format;
+    return environment.journal_stream ? LogFormat::Journal : LogFormat::Text;
 }
 
 Status check_private_file(const std::filesystem::path& file, std::string_view what) {
@@ -203,7 +211,10 @@ void load_service(Checker& check, const toml::table& root, const std::filesystem
         check.error(root.source(), "missing [service] table (it names the state_dir)");
         return;
     }
-    check.only_keys(*service, {"state_dir", "mode", "log_level"}, "[service]");
+    check.only_keys(*service,
+                    {"state_dir", "mode", "log_level", "interval_seconds", "change_delay_seconds", "watch",
+                     "poll_seconds", "control_socket", "status_listen", "log_format", "log_file", "shutdown_seconds"},
+                    "[service]");
     if (auto dir = check.text(*service, "state_dir", "[service]", true)) config.service.state_dir = resolve(base, *dir);
     if (auto mode = check.text(*service, "mode", "[service]")) {
         if (*mode == "apply") {
@@ -222,6 +233,50 @@ void load_service(Checker& check, const toml::table& root, const std::filesystem
         } else {
             check.error(service->get("log_level")->source(), "log_level must be debug, info, warning or error");
         }
+    }
+    ServiceSettings& settings = config.service;
+    if (auto seconds = check.integer(*service, "interval_seconds", 10, 86400)) settings.interval = std::chrono::seconds(*seconds);
+    if (auto seconds = check.integer(*service, "change_delay_seconds", 0, 3600)) {
+        settings.change_delay = std::chrono::seconds(*seconds);
+    }
+    if (auto seconds = check.integer(*service, "poll_seconds", 1, 3600)) settings.poll_interval = std::chrono::seconds(*seconds);
+    if (auto seconds = check.integer(*service, "shutdown_seconds", 1, 300)) {
+        settings.shutdown_deadline = std::chrono::seconds(*seconds);
+    }
+    if (auto watch = check.text(*service, "watch", "[service]")) {
+        if (*watch == "native") {
+            settings.watch = WatchMode::Native;
+        } else if (*watch == "polling") {
+            settings.watch = WatchMode::Polling;
+        } else if (*watch == "off") {
+            settings.watch = WatchMode::Off;
+        } else {
+            check.error(service->get("watch")->source(), "watch must be \"native\", \"polling\" or \"off\"");
+        }
+    }
+    settings.control_socket = settings.state_dir / "control.sock";
+    if (auto socket = check.text(*service, "control_socket", "[service]")) settings.control_socket = resolve(base, *socket);
+    if (auto listen = check.text(*service, "status_listen", "[service]")) {
+        if (!listen->empty()) {
+            if (auto address = parse_loopback_endpoint(*listen); address.has_error()) {
+                check.error(service->get("status_listen")->source(), "status_listen: " + address.error().message);
+            }
+        }
+        settings.status_listen = *listen;
+    }
+    if (auto format = check.text(*service, "log_format", "[service]")) {
+        if (*format == "text") {
+            settings.log_format = LogFormat::Text;
+        } else if (*format == "journal") {
+            settings.log_format = LogFormat::Journal;
+        } else if (*format == "json") {
+            settings.log_format = LogFormat::Json;
+        } else if (*format != "auto") {
+            check.error(service->get("log_format")->source(), "log_format must be auto, text, journal or json");
+        }
+    }
+    if (auto file = check.text(*service, "log_file", "[service]")) {
+        if (!file->empty()) settings.log_file = resolve(base, *file);
     }
     config.service.tax_id_key_file = config.service.state_dir / "tax-id.key";
     if (const toml::table* security = check.table(root, "security")) {

@@ -28,11 +28,24 @@ struct ConfigError {
     [[nodiscard]] std::string to_string() const;
 };
 
+enum class WatchMode { Native, Polling, Off };
+
 struct ServiceSettings {
     std::filesystem::path state_dir;
     engine::Mode mode = engine::Mode::Apply;
     LogLevel log_level = LogLevel::Info;
     std::filesystem::path tax_id_key_file;  // defaults to <state_dir>/tax-id.key
+
+    // `taxsync run`
+    std::chrono::seconds interval{900};      // a cycle this often (with up to 10% jitter)
+    std::chrono::seconds change_delay{5};    // after a watched folder changed, wait this long, then cycle
+    WatchMode watch = WatchMode::Native;
+    std::chrono::seconds poll_interval{30};  // for watch = "polling"
+    std::filesystem::path control_socket;    // defaults to <state_dir>/control.sock
+    std::string status_listen = "127.0.0.1:9464";  // health and metrics; empty: off
+    std::optional<LogFormat> log_format;     // unset: journal under systemd, text otherwise
+    std::optional<std::filesystem::path> log_file;
+    std::chrono::seconds shutdown_deadline{25};
 };
 
 struct PortalSettings {
@@ -59,7 +72,11 @@ struct Config {
 /// What the loader may look at besides the file: the systemd credentials directory.
 struct Environment {
     std::optional<std::filesystem::path> credentials_directory;  // $CREDENTIALS_DIRECTORY
+    bool journal_stream = false;  // $JOURNAL_STREAM: systemd connected stdout to the journal
 };
+
+/// The log format to use: the configured one, else journal when stdout goes to the journal.
+LogFormat effective_log_format(const ServiceSettings& service, const Environment& environment);
 
 Environment environment_from_process();
 

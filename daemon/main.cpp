@@ -26,6 +26,17 @@ int main(int argc, char** argv) {
     plan->add_flag("--json", json, "print the plan as JSON");
     auto* status = app.add_subcommand("status", "show invitation states, the last cycle and problems");
     status->add_flag("--json", json, "print the status as JSON");
+    auto* run = app.add_subcommand("run", "run as a service: cycles on a schedule and when exports change, until stopped");
+    bool as_service = false;
+    run->add_flag("--service", as_service, "started by the Windows service control manager (ignored elsewhere)");
+    auto* ctl = app.add_subcommand("ctl", "ask the running service: status, sync-now, reload, pause, resume");
+    std::string ctl_command;
+    ctl->add_option("command", ctl_command, "status | sync-now | reload | pause | resume")
+        ->required()
+        ->check(CLI::IsMember({"status", "sync-now", "reload", "pause", "resume"}));
+    ctl->add_flag("--json", json, "print the answer as JSON");
+    std::string socket;
+    ctl->add_option("--socket", socket, "control socket (default: [service] control_socket of the configuration)");
     auto* config = app.add_subcommand("config", "work with the configuration file");
     config->require_subcommand(1);
     auto* check = config->add_subcommand("check", "validate the configuration and name every error with line and column");
@@ -50,6 +61,8 @@ int main(int argc, char** argv) {
         if (plan->parsed()) return run_plan(context);
         if (status->parsed()) return run_status(context);
         if (check->parsed()) return run_config_check(context);
+        if (run->parsed()) return run_service(context);
+        if (ctl->parsed()) return run_ctl(context, ctl_command, socket);
     } catch (const std::exception& error) {
         std::cerr << "taxsync: unexpected failure: " << error.what() << "\n";
         return exit_code::kError;

@@ -148,7 +148,7 @@ Engine::Engine(store::Store& store, portal::Portal& portal, std::vector<std::uni
       log_(log),
       options_(options) {}
 
-CycleReport Engine::run_cycle(Mode mode, std::string_view trigger) {
+CycleReport Engine::run_cycle(Mode mode, std::string_view trigger, std::stop_token stop) {
     CycleReport report;
     report.mode = mode;
     report.started_at = clock_.now();
@@ -174,13 +174,14 @@ CycleReport Engine::run_cycle(Mode mode, std::string_view trigger) {
             plan(cycle, report, intake);
             transaction.commit();
         }
-        execute(report);
+        execute(report, stop);
     } catch (const sqlite::Error& error) {
         store_.finish_cycle(cycle, store::CycleOutcome::Failed, nlohmann::json{{"error", error.what()}}.dump());
         throw;
     }
     report.finished_at = clock_.now();
-    const store::CycleOutcome outcome = report.stopped           ? store::CycleOutcome::Failed
+    const store::CycleOutcome outcome = report.cancelled        ? store::CycleOutcome::Interrupted
+                                        : report.stopped        ? store::CycleOutcome::Failed
                                         : report.has_problems() ? store::CycleOutcome::Problems
                                                                 : store::CycleOutcome::Ok;
     store_.finish_cycle(cycle, outcome, summary_json(report));
@@ -319,7 +320,7 @@ void Engine::plan(const CycleId& cycle, CycleReport& report, Intake& intake) {
     }
 }
 
-void Engine::execute(CycleReport& report) {
+void Engine::execute(CycleReport& report, const std::stop_token& stop) {
     const auto rows = store_.open_operations();
     if (rows.empty()) return;
     log_.info("applying {} operation(s) for {} client(s)", rows.size(), report.plan.size());
@@ -330,6 +331,11 @@ void Engine::execute(CycleReport& report) {
     int unavailable_streak = 0;
     std::size_t attempted = 0;
     for (const store::OutboxRow& row : rows) {
+        if (stop.stop_requested()) {
+            report.cancelled = true;
+            log_.info("taxsync is stopping: this cycle ends here; the remaining operations wait in the outbox");
+            break;
+        }
         const ClientKey key{row.connector, row.client};
         if (failed.count(key) != 0) continue;  // superseded when its earlier step failed
         touched.insert(key);

@@ -4,6 +4,7 @@
 // process around it, so tests drive it directly.
 
 #include <memory>
+#include <stop_token>
 #include <string_view>
 #include <vector>
 
@@ -32,13 +33,15 @@ public:
 
     /// Runs one cycle. In Mode::Plan everything up to the outbox is computed in a transaction that
     /// is rolled back, and the portal is never called. Store failures propagate as sqlite::Error.
-    CycleReport run_cycle(Mode mode, std::string_view trigger);
+    /// A stop requested through `stop` ends the cycle between two operations: the one under way
+    /// finishes, the rest stays in the outbox for the next cycle.
+    CycleReport run_cycle(Mode mode, std::string_view trigger, std::stop_token stop = {});
 
 private:
     struct Intake;
     void read_sources(store::Store& store, const CycleId& cycle, CycleReport& report, Intake& intake);
     void plan(const CycleId& cycle, CycleReport& report, Intake& intake);
-    void execute(CycleReport& report);
+    void execute(CycleReport& report, const std::stop_token& stop);
 
     store::Store& store_;
     portal::Portal& portal_;

@@ -65,6 +65,7 @@ struct CycleReport {
     std::vector<std::string> invited;  // addresses invited in this cycle
     std::vector<Failure> failures;
     std::optional<Error> stopped;      // why the cycle ended early (bad credentials, portal down)
+    bool cancelled = false;            // taxsync was asked to stop; the rest waits in the outbox
 
     [[nodiscard]] std::size_t planned_invitations() const;
     [[nodiscard]] bool has_row_errors() const;

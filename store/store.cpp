@@ -138,6 +138,23 @@ Expected<Store> Store::open(const std::filesystem::path& file, const Clock& cloc
     }
 }
 
+Expected<Store> Store::open_reader(const std::filesystem::path& file, const Clock& clock) {
+    auto opened = sqlite::Database::open(file, sqlite::OpenMode::ReadOnly);
+    if (opened.has_error()) return unexpected(std::move(opened).error());
+    sqlite::Database db = std::move(opened).value();
+    try {
+        if (auto newer = refuse_newer(db); newer.has_error()) return unexpected(std::move(newer).error());
+        if (schema_version(db) != kSchemaVersion) {
+            return fail(ErrorKind::Io, "database " + file.string() + " has not been brought up to date yet");
+        }
+        Store store(std::move(db), clock);
+        store.install_id_ = store.db_.query_text("SELECT value FROM meta WHERE key = 'install_id'").value_or("");
+        return store;
+    } catch (const sqlite::Error& error) {
+        return fail(ErrorKind::Io, "cannot read database " + file.string() + ": " + error.what());
+    }
+}
+
 // ---- cycles -----------------------------------------------------------------------------------
 
 CycleId Store::begin_cycle(std::string_view mode, std::string_view trigger) {

@@ -167,6 +167,9 @@ public:
     /// Opens or creates the database, applies WAL, synchronous=FULL and a busy timeout, migrates
     /// it forward, and marks cycles left running by a crash as interrupted.
     static Expected<Store> open(const std::filesystem::path& file, const Clock& clock);
+    /// A second, read-only connection for status queries while another thread runs a cycle. It
+    /// writes nothing, and refuses a database whose schema is not exactly this taxsync's.
+    static Expected<Store> open_reader(const std::filesystem::path& file, const Clock& clock);
 
     [[nodiscard]] sqlite::Database& db() { return db_; }
     /// Random per installation; prefixes idempotency keys so two installs never collide.

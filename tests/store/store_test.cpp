@@ -61,6 +61,24 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerTaxsyncAndLeavesItUntouched) {
     EXPECT_EQ(db.query_text("PRAGMA journal_mode"), "delete");  // not even switched to WAL
 }
 
+TEST_F(StoreTest, ReaderSeesCommittedStateWhileAWriterHoldsItsConnection) {
+    Store writer = open();
+    const CycleId cycle = writer.begin_cycle("apply", "run");
+    auto reader = Store::open_reader(dir.path() / "taxsync.db", clock);
+    ASSERT_TRUE(reader.has_value()) << reader.error().message;
+    // The reader does not mark the writer's running cycle as interrupted.
+    ASSERT_TRUE(reader->last_cycle().has_value());
+    EXPECT_EQ(reader->last_cycle()->outcome, CycleOutcome::Running);
+    {
+        sqlite::Transaction transaction(writer.db());
+        writer.finish_cycle(cycle, CycleOutcome::Ok, "{}");
+        EXPECT_EQ(reader->last_cycle()->outcome, CycleOutcome::Running);  // not committed yet
+        transaction.commit();
+    }
+    EXPECT_EQ(reader->last_cycle()->outcome, CycleOutcome::Ok);
+    EXPECT_THROW(reader->begin_cycle("apply", "run"), sqlite::Error);  // read-only
+}
+
 TEST_F(StoreTest, CycleLeftRunningByACrashIsMarkedInterrupted) {
     {
         Store store = open();
