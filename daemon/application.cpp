@@ -57,9 +57,14 @@ Expected<std::string> load_or_create_tax_id_key(const std::filesystem::path& fil
     return key;
 }
 
-Expected<std::unique_ptr<store::Store>> open_store(const Config& config, const Clock& clock) {
-    if (auto dir = prepare_state_dir(config.service.state_dir); dir.has_error()) return unexpected(dir.error());
-    auto store = store::Store::open(config.service.state_dir / "taxsync.db", clock);
+Expected<std::unique_ptr<store::Store>> open_store_for_reading(const Config& config, const Clock& clock) {
+    const auto file = config.service.state_dir / "taxsync.db";
+    std::error_code error;
+    if (!std::filesystem::exists(file, error)) {
+        return fail(ErrorKind::NotFound, "no state in " + config.service.state_dir.string() +
+                                             " yet: taxsync has not run with this configuration");
+    }
+    auto store = store::Store::open_reader(file, clock);
     if (store.has_error()) return unexpected(std::move(store).error());
     return std::make_unique<store::Store>(std::move(store).value());
 }
@@ -68,7 +73,7 @@ Application::Application(Key, Config config, std::shared_ptr<Redactor> redactor,
     : config_(std::move(config)), redactor_(std::move(redactor)), log_(Logger::make(log, redactor_)) {}
 
 Expected<std::unique_ptr<Application>> Application::create(Config config, const connectors::ConnectorRegistry& registry,
-                                                           LogOptions log) {
+                                                           StateAccess access, LogOptions log) {
     auto redactor = std::make_shared<Redactor>();
     redactor->add_secret(config.portal.client_secret);
     log.level = config.service.log_level;
@@ -80,9 +85,15 @@ Expected<std::unique_ptr<Application>> Application::create(Config config, const 
     }
     const Config& settings = app->config_;
 
-    auto store = open_store(settings, app->clock_);
+    if (auto dir = prepare_state_dir(settings.service.state_dir); dir.has_error()) return unexpected(dir.error());
+    if (access == StateAccess::Exclusive) {
+        auto lock = StateLock::acquire(settings.service.state_dir);
+        if (lock.has_error()) return unexpected(std::move(lock).error());
+        app->lock_ = std::move(lock).value();
+    }
+    auto store = store::Store::open(settings.service.state_dir / "taxsync.db", app->clock_, access == StateAccess::Exclusive);
     if (store.has_error()) return unexpected(std::move(store).error());
-    app->store_ = std::move(store).value();
+    app->store_ = std::make_unique<store::Store>(std::move(store).value());
 
     auto key = load_or_create_tax_id_key(settings.service.tax_id_key_file);
     if (key.has_error()) return unexpected(std::move(key).error());
@@ -120,6 +131,22 @@ Expected<std::unique_ptr<Application>> Application::create(Config config, const 
     app->engine_ = std::make_unique<engine::Engine>(*app->store_, *app->portal_, app->connectors_, settings.rules,
                                                     app->clock_, app->log_);
     return app;
+}
+
+}  // namespace taxsync::daemon
+
+namespace taxsync::daemon {
+
+Status Application::inherit_state_lock(Application& previous) {
+    if (previous.config_.service.state_dir == config_.service.state_dir && previous.lock_) {
+        lock_ = std::move(previous.lock_);
+        previous.lock_.reset();
+        return ok();
+    }
+    auto lock = StateLock::acquire(config_.service.state_dir);
+    if (lock.has_error()) return unexpected(std::move(lock).error());
+    lock_ = std::move(lock).value();
+    return ok();
 }
 
 }  // namespace taxsync::daemon

@@ -10,12 +10,17 @@
 #include "core/logger.hpp"
 #include "core/tax_id.hpp"
 #include "daemon/config.hpp"
+#include "daemon/state_lock.hpp"
 #include "engine/engine.hpp"
 #include "portal/curl_http_client.hpp"
 #include "portal/portal.hpp"
 #include "store/store.hpp"
 
 namespace taxsync::daemon {
+
+/// Exclusive: the one writer (`once`, `run`) takes the state lock and recovers what a crash left.
+/// Shared: `plan`, or a reload candidate that inherits the lock later, takes neither.
+enum class StateAccess { Exclusive, Shared };
 
 class Application {
     struct Key {};  // only create() may construct
@@ -26,15 +31,20 @@ public:
     /// Builds the whole service; a failure names what could not be set up. `log` chooses the format
     /// and file of the log; its level comes from the configuration.
     static Expected<std::unique_ptr<Application>> create(Config config, const connectors::ConnectorRegistry& registry,
-                                                         LogOptions log = {});
+                                                         StateAccess access, LogOptions log = {});
 
     [[nodiscard]] engine::Engine& engine() { return *engine_; }
     [[nodiscard]] store::Store& store() { return *store_; }
     [[nodiscard]] const Config& config() const { return config_; }
     [[nodiscard]] const Logger& log() const { return log_; }
 
+    /// Takes over `previous`'s state lock when both use the same state directory, and acquires a
+    /// new one otherwise (a reload that moved the state); fails when that lock is held elsewhere.
+    Status inherit_state_lock(Application& previous);
+
 private:
     Config config_;
+    std::optional<StateLock> lock_;  // released last: it outlives the store below
     std::shared_ptr<Redactor> redactor_;
     Logger log_;
     SystemClock clock_;
@@ -46,8 +56,8 @@ private:
     std::unique_ptr<engine::Engine> engine_;
 };
 
-/// The store alone, for commands that only read state (`status`).
-Expected<std::unique_ptr<store::Store>> open_store(const Config& config, const Clock& clock);
+/// The store for reading only (`status`): it can run next to the service.
+Expected<std::unique_ptr<store::Store>> open_store_for_reading(const Config& config, const Clock& clock);
 
 /// Reads the key that turns tax ids into keyed hashes, creating it (mode 600) on first use.
 Expected<std::string> load_or_create_tax_id_key(const std::filesystem::path& file);

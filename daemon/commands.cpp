@@ -35,11 +35,11 @@ std::optional<Config> load(const CommandContext& context, const connectors::Conn
 
 // Loads the configuration, builds the application and runs `work` with it; a configuration error,
 // a setup failure or a failure of the state database is reported once, here.
-int with_application(const CommandContext& context, const std::function<int(Application&)>& work) {
+int with_application(const CommandContext& context, StateAccess access, const std::function<int(Application&)>& work) {
     const auto registry = builtin_registry();
     auto config = load(context, registry);
     if (!config) return exit_code::kError;
-    auto app = Application::create(std::move(*config), registry);
+    auto app = Application::create(std::move(*config), registry, access);
     if (app.has_error()) {
         context.err << "taxsync: " << app.error().message << "\n";
         return exit_code::kError;
@@ -64,7 +64,7 @@ int report_plan(const CommandContext& context, const engine::CycleReport& report
 }  // namespace
 
 int run_once(const CommandContext& context) {
-    return with_application(context, [&](Application& app) {
+    return with_application(context, StateAccess::Exclusive, [&](Application& app) {
         if (app.config().service.mode == engine::Mode::Plan) {
             context.out << "mode = \"plan\" in [service]: nothing is sent. This is what a cycle would do:\n\n";
             report_plan(context, app.engine().run_cycle(engine::Mode::Plan, "once"));
@@ -78,8 +78,9 @@ int run_once(const CommandContext& context) {
 }
 
 int run_plan(const CommandContext& context) {
-    return with_application(
-        context, [&](Application& app) { return report_plan(context, app.engine().run_cycle(engine::Mode::Plan, "plan")); });
+    return with_application(context, StateAccess::Shared, [&](Application& app) {
+        return report_plan(context, app.engine().run_cycle(engine::Mode::Plan, "plan"));
+    });
 }
 
 int run_status(const CommandContext& context) {
@@ -87,7 +88,7 @@ int run_status(const CommandContext& context) {
     auto config = load(context, registry);
     if (!config) return exit_code::kError;
     SystemClock clock;
-    auto store = open_store(*config, clock);
+    auto store = open_store_for_reading(*config, clock);
     if (store.has_error()) {
         context.err << "taxsync: " << store.error().message << "\n";
         return exit_code::kError;
@@ -157,12 +158,17 @@ int run_ctl(const CommandContext& context, const std::string& command, const std
     std::filesystem::path socket = socket_override;
     if (socket.empty()) {
         const auto registry = builtin_registry();
-        auto config = load(context, registry);
-        if (!config) {
-            if (command == "reload") context.err << "reload refused: the running service keeps its configuration.\n";
+        if (auto config = load(context, registry)) {
+            socket = config->service.control_socket;
+        } else if (command == "reload") {
+            context.err << "reload refused: the running service keeps its configuration.\n";
+            return exit_code::kError;
+        } else if (auto fallback = read_control_socket(context.config_file)) {
+            context.err << "(the running service is not affected by these errors; asking it anyway)\n";
+            socket = *fallback;
+        } else {
             return exit_code::kError;
         }
-        socket = config->service.control_socket;
     }
     auto reply = send_control_request(socket, {command, nlohmann::json::object()}, std::chrono::seconds(command == "reload" ? 120 : 15));
     if (reply.has_error()) {

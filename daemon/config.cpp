@@ -495,6 +495,19 @@ void load_connectors(Checker& check, const toml::table& root, const std::filesys
 
 }  // namespace
 
+std::optional<std::filesystem::path> read_control_socket(const std::filesystem::path& file) {
+    try {
+        const toml::table root = toml::parse_file(file.string());
+        const auto base = std::filesystem::absolute(file).lexically_normal().parent_path();
+        if (const auto socket = root["service"]["control_socket"].value<std::string>()) return resolve(base, *socket);
+        if (const auto state = root["service"]["state_dir"].value<std::string>()) {
+            return resolve(base, *state) / "control.sock";
+        }
+    } catch (const toml::parse_error&) {  // not even TOML: nothing to go on
+    }
+    return std::nullopt;
+}
+
 Expected<Config, std::vector<ConfigError>> load_config(const std::filesystem::path& file, const Environment& environment,
                                                        const connectors::ConnectorRegistry& registry) {
     std::vector<ConfigError> errors;

@@ -84,6 +84,10 @@ Environment environment_from_process();
 Expected<Config, std::vector<ConfigError>> load_config(const std::filesystem::path& file, const Environment& environment,
                                                        const connectors::ConnectorRegistry& registry);
 
+/// Where the control socket is, read from a file that may not pass validation (as long as it is
+/// still TOML): enough for `taxsync ctl status` to reach a service running an earlier version.
+std::optional<std::filesystem::path> read_control_socket(const std::filesystem::path& file);
+
 /// Refuses a secret file that group or others may read, as ssh refuses a private key.
 Status check_private_file(const std::filesystem::path& file, std::string_view what);
 

@@ -97,11 +97,12 @@ Status Service::start() {
         return fail(ErrorKind::InvalidInput, "the configuration has errors:" + text);
     }
     const ServiceSettings service = config->service;
-    // 2. the application, logging in the service's format
+    // 2. the application, which first takes the state lock (one writer per state directory),
+    //    logging in the service's format
     LogOptions log_options;
     log_options.format = effective_log_format(service, environment_);
     log_options.file = service.log_file;
-    auto app = Application::create(std::move(config).value(), registry_, log_options);
+    auto app = Application::create(std::move(config).value(), registry_, StateAccess::Exclusive, log_options);
     if (app.has_error()) return unexpected(std::move(app).error());
     app_ = std::move(app).value();
     auto reader = store::Store::open_reader(service.state_dir / "taxsync.db", clock_);
@@ -110,14 +111,14 @@ Status Service::start() {
     config_loaded_at_ = clock_.now();
     config_digest_ = file_digest(config_file_);
 
-    // 4. control channel
+    // 3. control channel
     control_ = std::make_unique<ControlServer>(
         io_, [this](const ControlRequest& request, std::function<void(ControlReply)> reply) {
             on_control(request, std::move(reply));
         });
     if (auto listening = control_->listen(service.control_socket); listening.has_error()) return listening;
 
-    // 5. health and metrics
+    // 4. health and metrics
     if (!service.status_listen.empty()) {
         status_server_ = std::make_unique<StatusServer>(io_, [this](const std::string& path) { return on_http(path); });
         auto port = status_server_->listen(parse_loopback_endpoint(service.status_listen).value());
@@ -125,20 +126,20 @@ Status Service::start() {
         status_port_ = *port;
     }
 
-    // 6. folders
+    // 5. folders
     watch_folders();
 
-    // 7. signals become commands
+    // 6. signals become commands
     signals_.add(SIGTERM);
     signals_.add(SIGINT);
     signals_.add(SIGHUP);
     std::signal(SIGPIPE, SIG_IGN);  // a control client that hangs up must not end the service
     listen_for_signals();
 
-    // 8. first cycle now, then the schedule
+    // 7. first cycle now, then the schedule
     schedule(std::chrono::seconds(0), "start-up");
 
-    // 9. ready
+    // 8. ready
     log().info("taxsync {} running with {} (control {}{}), watching {} folder(s) by {}", TAXSYNC_VERSION,
                config_file_.string(), service.control_socket.string(),
                status_port_ != 0 ? ", health and metrics on port " + std::to_string(status_port_) : std::string(),
@@ -221,15 +222,16 @@ void Service::on_control(const ControlRequest& request, std::function<void(Contr
 
 void Service::schedule(std::chrono::steady_clock::duration delay, std::string reason) {
     const auto at = std::chrono::steady_clock::now() + delay;
-    // A timer already set for sooner wins: a folder change must not push back the start-up cycle.
-    if (cycle_timer_.expiry() > std::chrono::steady_clock::now() && cycle_timer_.expiry() <= at) return;
+    // A cycle already due sooner wins: a folder change must not push back the start-up cycle.
+    if (next_cycle_at_ && *next_cycle_at_ <= at) return;
     next_cycle_at_ = at;
     next_cycle_reason_ = std::move(reason);
+    const std::uint64_t generation = ++schedule_generation_;
     cycle_timer_.expires_at(at);
-    cycle_timer_.async_wait([this](const boost::system::error_code& error) {
-        if (error) return;  // re-scheduled or stopping
+    cycle_timer_.async_wait([this, generation](const boost::system::error_code& error) {
+        if (error || generation != schedule_generation_) return;  // cancelled, or replaced by a newer schedule
+        next_cycle_at_.reset();
         std::string trigger = next_cycle_reason_;
-        next_cycle_at_ = {};
         if (paused_ && trigger != "start-up") {
             log().info("a {} cycle was due, but taxsync is paused", trigger);
             schedule_regular();
@@ -237,6 +239,12 @@ void Service::schedule(std::chrono::steady_clock::duration delay, std::string re
         }
         request_cycle(std::move(trigger));
     });
+}
+
+void Service::cancel_schedule() {
+    ++schedule_generation_;
+    next_cycle_at_.reset();
+    cycle_timer_.cancel();
 }
 
 void Service::schedule_regular() {
@@ -267,7 +275,7 @@ void Service::start_cycle(std::string trigger) {
     cycle_running_ = true;
     metrics_.cycle_running = true;
     cycle_stop_ = std::stop_source();
-    cycle_timer_.cancel();
+    cancel_schedule();  // the regular schedule starts over when this cycle ends
     publish_status();
     if (worker_.joinable()) worker_.join();  // the previous one has posted its result already
     const engine::Mode mode = app_->config().service.mode;
@@ -379,11 +387,19 @@ void Service::reload(std::function<void(ControlReply)> reply) {
         LogOptions log_options;
         log_options.format = effective_log_format(config->service, environment_);
         log_options.file = config->service.log_file;
-        auto created = Application::create(std::move(config).value(), registry_, log_options);
+        // The running application keeps the state lock until it is replaced: the candidate opens
+        // the store without one, and inherits it below.
+        auto created = Application::create(std::move(config).value(), registry_, StateAccess::Shared, log_options);
         if (created.has_error()) {
             refusal = created.error().message;
         } else {
             candidate = std::move(created).value();
+        }
+    }
+    if (candidate) {
+        if (auto locked = candidate->inherit_state_lock(*app_); locked.has_error()) {
+            refusal = locked.error().message;
+            candidate.reset();
         }
     }
     std::unique_ptr<store::Store> candidate_reader;
@@ -427,7 +443,7 @@ void Service::shutdown() {
     log().info("stopping");
     boost::system::error_code ignored;
     signals_.cancel(ignored);
-    cycle_timer_.cancel();
+    cancel_schedule();
     watchdog_timer_.cancel();
     if (watcher_) watcher_->stop();
     if (control_) control_->stop();
@@ -516,8 +532,8 @@ nlohmann::json Service::status_arguments() {
         {"status_port", status_port_},
         {"last_cycle", last_cycle_ ? *last_cycle_ : nlohmann::json()},
     };
-    if (next_cycle_at_ != std::chrono::steady_clock::time_point{} && !cycle_running_) {
-        const auto in = std::chrono::duration_cast<std::chrono::seconds>(next_cycle_at_ - std::chrono::steady_clock::now());
+    if (next_cycle_at_ && !cycle_running_) {
+        const auto in = std::chrono::duration_cast<std::chrono::seconds>(*next_cycle_at_ - std::chrono::steady_clock::now());
         status["next_cycle_in_seconds"] = std::max<std::int64_t>(0, in.count());
         status["next_cycle_reason"] = next_cycle_reason_;
     }

@@ -7,11 +7,12 @@
 // loop, so each command has one path.
 //
 // Start-up, in this order (a failure at any step ends the process with a message):
-//   1. read and validate the configuration           5. listen for health and metrics
-//   2. build the application (store, key, connectors, 6. watch the export folders
-//      portal, engine) and open a read-only store    7. catch SIGTERM, SIGINT, SIGHUP
-//   3. (nothing is sent yet)                         8. schedule the first cycle
-//   4. listen on the control socket                  9. tell the service manager READY
+//   1. read and validate the configuration
+//   2. take the state lock, build the application (store, key, connectors, portal, engine),
+//      and open a read-only store connection for status
+//   3. listen on the control socket                  6. catch SIGTERM, SIGINT, SIGHUP
+//   4. listen for health and metrics                 7. schedule the first cycle (nothing is sent before)
+//   5. watch the export folders                      8. tell the service manager READY
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -64,6 +65,7 @@ private:
     HttpAnswer on_http(const std::string& path);
 
     void schedule(std::chrono::steady_clock::duration delay, std::string reason);
+    void cancel_schedule();
     void schedule_regular();
     void on_folder_change();
     void request_cycle(std::string trigger);
@@ -107,8 +109,11 @@ private:
     std::vector<std::function<void(ControlReply)>> reload_waiters_;  // reloads waiting for the cycle to end
     std::stop_source cycle_stop_;
     std::jthread worker_;
-    std::chrono::steady_clock::time_point next_cycle_at_;
+    // The one scheduled cycle, if any. The generation tells a wait that was superseded (or had
+    // already expired when it was replaced) from the current one; the timer's own expiry cannot.
+    std::optional<std::chrono::steady_clock::time_point> next_cycle_at_;
     std::string next_cycle_reason_;
+    std::uint64_t schedule_generation_ = 0;
     std::mt19937_64 random_;
 
     ServiceMetrics metrics_;

@@ -111,7 +111,7 @@ constexpr std::string_view kContactColumns =
 
 }  // namespace
 
-Expected<Store> Store::open(const std::filesystem::path& file, const Clock& clock) {
+Expected<Store> Store::open(const std::filesystem::path& file, const Clock& clock, bool recover) {
     auto opened = sqlite::Database::open(file, sqlite::OpenMode::ReadWrite);
     if (opened.has_error()) return unexpected(std::move(opened).error());
     sqlite::Database db = std::move(opened).value();
@@ -129,9 +129,11 @@ Expected<Store> Store::open(const std::filesystem::path& file, const Clock& cloc
             store.db_.prepare("INSERT INTO meta(key, value) VALUES ('install_id', ?1)").bind_all(*install).run();
         }
         store.install_id_ = *install;
-        store.db_.prepare("UPDATE cycles SET outcome = 'interrupted', finished_at = ?1 WHERE outcome = 'running'")
-            .bind_all(store.now())
-            .run();
+        if (recover) {
+            store.db_.prepare("UPDATE cycles SET outcome = 'interrupted', finished_at = ?1 WHERE outcome = 'running'")
+                .bind_all(store.now())
+                .run();
+        }
         return store;
     } catch (const sqlite::Error& error) {
         return fail(ErrorKind::Io, "cannot use database " + file.string() + ": " + error.what());

@@ -164,9 +164,11 @@ struct PersonStatus {
 
 class Store {
 public:
-    /// Opens or creates the database, applies WAL, synchronous=FULL and a busy timeout, migrates
-    /// it forward, and marks cycles left running by a crash as interrupted.
-    static Expected<Store> open(const std::filesystem::path& file, const Clock& clock);
+    /// Opens or creates the database, applies WAL, synchronous=FULL and a busy timeout, and
+    /// migrates it forward. With `recover` (the one writer, holding the state lock), cycles left
+    /// running by a crash are marked interrupted; without it (a plan next to a running service),
+    /// they are left alone.
+    static Expected<Store> open(const std::filesystem::path& file, const Clock& clock, bool recover = true);
     /// A second, read-only connection for status queries while another thread runs a cycle. It
     /// writes nothing, and refuses a database whose schema is not exactly this taxsync's.
     static Expected<Store> open_reader(const std::filesystem::path& file, const Clock& clock);

@@ -1,5 +1,11 @@
 #include "tests/integration/harness.hpp"
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <fstream>
 #include <stdexcept>
 #include <thread>
@@ -114,8 +120,9 @@ void Workspace::write_lacerte(const std::vector<std::string>& rows, const std::s
     std::filesystem::rename(staging, target);
 }
 
-void Workspace::write_config(const std::string& portal_extra, const std::string& extra) {
-    temp_.write("taxsync.toml", "[service]\nstate_dir = \"state\"\nlog_level = \"debug\"\n\n"
+void Workspace::write_config(const std::string& portal_extra, const std::string& extra,
+                             const std::string& service_extra) {
+    temp_.write("taxsync.toml", "[service]\nstate_dir = \"state\"\nlog_level = \"debug\"\n" + service_extra + "\n"
                                 "[portal]\ntype = \"caseware-cloud\"\nbase_url = \"" + base_url_ + "\"\n"
                                 "client_id = \"taxsync-test\"\nclient_secret_file = \"portal-secret\"\n" +
                                     portal_extra +
@@ -135,6 +142,55 @@ RunResult Workspace::taxsync(const std::vector<std::string>& args) {
     RunResult result = run(taxsync_binary(), all, temp_.path() / "logs", std::chrono::seconds(120));
     transcript_ += result.out + result.err;
     return result;
+}
+
+}  // namespace taxsync::testing
+
+namespace taxsync::testing {
+
+NotifyListener::NotifyListener(const std::filesystem::path& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (fd_ < 0 || path.string().size() >= sizeof address.sun_path) throw std::runtime_error("notify socket");
+    std::strcpy(address.sun_path, path.c_str());
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+        throw std::runtime_error(std::string("cannot bind the notify socket: ") + std::strerror(errno));
+    }
+}
+
+NotifyListener::~NotifyListener() {
+    if (fd_ >= 0) ::close(fd_);
+    std::error_code ignored;
+    std::filesystem::remove(path_, ignored);
+}
+
+void NotifyListener::drain(std::chrono::milliseconds wait) {
+    pollfd ready{fd_, POLLIN, 0};
+    if (::poll(&ready, 1, static_cast<int>(wait.count())) <= 0) return;
+    char buffer[4096];
+    while (true) {
+        const ssize_t n = ::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT);
+        if (n <= 0) return;
+        messages_.emplace_back(buffer, static_cast<std::size_t>(n));
+    }
+}
+
+std::string NotifyListener::wait_for(const std::string& needle, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        for (; searched_ < messages_.size(); ++searched_) {
+            if (messages_[searched_].find(needle) != std::string::npos) return messages_[searched_++];
+        }
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return {};
+        drain(std::min(left, std::chrono::milliseconds(50)));
+    }
+}
+
+const std::vector<std::string>& NotifyListener::messages() {
+    drain(std::chrono::milliseconds(0));
+    return messages_;
 }
 
 }  // namespace taxsync::testing

@@ -69,7 +69,8 @@ public:
     /// Writes exports/lacerte/<name> with the header and rows (CRLF line ends).
     void write_lacerte(const std::vector<std::string>& rows, const std::string& name = "clients.csv");
     /// Rewrites taxsync.toml; `extra` is appended (mapping tables, more settings).
-    void write_config(const std::string& portal_extra = "", const std::string& extra = "");
+    void write_config(const std::string& portal_extra = "", const std::string& extra = "",
+                      const std::string& service_extra = "");
     void write_secret(const std::string& secret);
 
     RunResult taxsync(const std::vector<std::string>& args);
@@ -80,6 +81,30 @@ private:
     TempDir temp_;
     std::string base_url_;
     std::string transcript_;
+};
+
+/// Stands in for systemd: a datagram socket that collects what the service sends to $NOTIFY_SOCKET.
+class NotifyListener {
+public:
+    explicit NotifyListener(const std::filesystem::path& path);
+    ~NotifyListener();
+    NotifyListener(const NotifyListener&) = delete;
+    NotifyListener& operator=(const NotifyListener&) = delete;
+    NotifyListener(NotifyListener&&) = delete;
+    NotifyListener& operator=(NotifyListener&&) = delete;
+
+    [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+    /// Waits until a message containing `needle` arrives; returns that message (empty on timeout).
+    std::string wait_for(const std::string& needle, std::chrono::milliseconds timeout);
+    /// Every message received so far, in order.
+    const std::vector<std::string>& messages();
+
+private:
+    void drain(std::chrono::milliseconds wait);
+    int fd_ = -1;
+    std::filesystem::path path_;
+    std::vector<std::string> messages_;
+    std::size_t searched_ = 0;
 };
 
 std::filesystem::path taxsync_binary();
