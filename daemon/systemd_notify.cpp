@@ -1,5 +1,7 @@
 #include "daemon/systemd_notify.hpp"
 
+#include "core/unique_fd.hpp"
+
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -20,25 +22,6 @@ namespace {
 constexpr const char* kSocketVariable = "NOTIFY_SOCKET";
 constexpr const char* kWatchdogUsecVariable = "WATCHDOG_USEC";
 constexpr const char* kWatchdogPidVariable = "WATCHDOG_PID";
-
-/// Owns one socket for the length of one send.
-class UniqueFd {
-public:
-    explicit UniqueFd(int fd) : fd_(fd) {}
-    ~UniqueFd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    UniqueFd(const UniqueFd&) = delete;
-    UniqueFd& operator=(const UniqueFd&) = delete;
-    UniqueFd(UniqueFd&&) = delete;
-    UniqueFd& operator=(UniqueFd&&) = delete;
-
-    [[nodiscard]] int get() const { return fd_; }
-    [[nodiscard]] bool valid() const { return fd_ >= 0; }
-
-private:
-    int fd_;
-};
 
 struct SocketAddress {
     sockaddr_un address{};
