@@ -302,6 +302,22 @@ TEST_F(ServiceTest, LogsCarryPrioritiesAndNeverSecretsOrTaxIds) {
     EXPECT_GT(count, 1U);
 }
 
+TEST_F(ServiceTest, PollingPicksUpExportsWhereTheSystemReportsNoChanges) {
+    workspace.write_config("", "", service_settings() + "watch = \"polling\"\npoll_seconds = 1\n" +
+                                       "log_file = \"logs/taxsync.log\"\n");
+    auto service = start_service();
+    ASSERT_FALSE(notify->wait_for("READY=1", seconds(10)).empty()) << service->out();
+    EXPECT_EQ(status()["watcher"], "polling");
+    workspace.write_lacerte(rows(1, 2));
+    EXPECT_TRUE(eventually([&] { return emulator.invitations().size() == 2; }, seconds(10))) << service->out();
+    service->kill(SIGTERM);
+    ASSERT_EQ(service->wait_for(seconds(10)), 0);
+    // log_file: the same lines, with a timestamp, in a file (rotated at 10 MB).
+    const std::string file = read_file(workspace.dir() / "logs" / "taxsync.log");
+    EXPECT_NE(file.find("info invited p1@example.com"), std::string::npos) << file;
+    EXPECT_EQ(file.find("900-31-0001"), std::string::npos);
+}
+
 TEST_F(ServiceTest, ASecondInstanceOnTheSameStateRefusesToStart) {
     auto first = start_service();
     ASSERT_FALSE(notify->wait_for("READY=1", seconds(10)).empty());
