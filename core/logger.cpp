@@ -109,10 +109,9 @@ Logger::Logger(std::shared_ptr<spdlog::logger> sink, std::shared_ptr<const Redac
     : sink_(std::move(sink)), redactor_(std::move(redactor)) {}
 
 Logger Logger::to_stderr(LogLevel level, std::shared_ptr<const Redactor> redactor) {
-    auto sink = std::make_shared<spdlog::logger>("taxsync", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-    sink->set_pattern("%Y-%m-%dT%H:%M:%S%z %l %v");
-    sink->set_level(to_spdlog(level));
-    return Logger(std::move(sink), std::move(redactor));
+    LogOptions options;
+    options.level = level;
+    return make(options, std::move(redactor));
 }
 
 Logger Logger::to_string(std::shared_ptr<std::string> sink_text, std::shared_ptr<const Redactor> redactor) {

@@ -5,10 +5,9 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "core/digest.hpp"
+#include "core/file.hpp"
 #include "core/text.hpp"
 #include "portal/caseware/caseware_portal.hpp"
 
@@ -35,10 +34,9 @@ Expected<std::string> load_or_create_tax_id_key(const std::filesystem::path& fil
         if (auto private_file = check_private_file(file, "tax id key file"); private_file.has_error()) {
             return unexpected(private_file.error());
         }
-        std::ifstream in(file, std::ios::binary);
-        std::ostringstream text;
-        text << in.rdbuf();
-        std::string key(trim(text.str()));
+        auto text = read_whole_file(file);
+        if (text.has_error()) return unexpected(std::move(text).error());
+        std::string key(trim(*text));
         if (key.size() < 32) return fail(ErrorKind::InvalidInput, "tax id key file " + file.string() + " is too short");
         return key;
     }

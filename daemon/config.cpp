@@ -7,11 +7,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <toml++/toml.h>
 
+#include "core/file.hpp"
 #include "core/text.hpp"
 #include "daemon/endpoint.hpp"
 #include "portal/http.hpp"
@@ -197,10 +196,9 @@ Expected<std::string> read_secret(const std::filesystem::path& file) {
     if (auto private_file = check_private_file(file, "secret file"); private_file.has_error()) {
         return unexpected(private_file.error());
     }
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    std::string secret(trim(text.str()));
+    auto text = read_whole_file(file);
+    if (text.has_error()) return unexpected(std::move(text).error());
+    std::string secret(trim(*text));
     if (secret.empty()) return fail(ErrorKind::InvalidInput, "secret file " + file.string() + " is empty");
     return secret;
 }

@@ -157,7 +157,7 @@ void print_status(const StatusView& status, std::ostream& out) {
         const auto found = status.outbox.find(state);
         return found == status.outbox.end() ? 0 : found->second;
     };
-    out << "\nOutbox: " << outbox("pending") + outbox("in_flight") << " waiting, " << outbox("done") << " done, "
+    out << "\nOutbox: " << store::waiting_operations(status.outbox) << " waiting, " << outbox("done") << " done, "
         << outbox("failed") << " failed\n";
     std::vector<const store::PersonStatus*> attention;
     for (const auto& person : status.people) {

@@ -3,12 +3,12 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <sstream>
 
 #include <boost/asio/post.hpp>
 
 #include "core/digest.hpp"
+#include "core/file.hpp"
 #include "daemon/endpoint.hpp"
 #include "daemon/exit_codes.hpp"
 #include "daemon/output.hpp"
@@ -20,10 +20,7 @@ namespace {
 namespace asio = boost::asio;
 
 std::string file_digest(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return sha256_hex(text.str()).substr(0, 12);
+    return sha256_hex(read_whole_file(file).value_or("")).substr(0, 12);
 }
 
 std::string seconds_text(std::chrono::steady_clock::duration duration) {
@@ -542,12 +539,7 @@ nlohmann::json Service::status_arguments() {
         nlohmann::json counts = nlohmann::json::object();
         for (const auto& [state, count] : count_states(people)) counts[state] = count;
         status["people"] = counts;
-        const auto outbox = reader_->outbox_counts();
-        std::int64_t waiting = 0;
-        for (const char* state : {"pending", "in_flight"}) {
-            if (const auto found = outbox.find(state); found != outbox.end()) waiting += found->second;
-        }
-        status["outbox_waiting"] = waiting;
+        status["outbox_waiting"] = store::waiting_operations(reader_->outbox_counts());
     } catch (const sqlite::Error& error) {
         status["store_error"] = error.what();
     }
@@ -612,10 +604,7 @@ HttpAnswer Service::on_http(const std::string& path) {
     if (path == "/metrics") {
         StateGauges gauges;
         try {
-            const auto outbox = reader_->outbox_counts();
-            for (const char* state : {"pending", "in_flight"}) {
-                if (const auto found = outbox.find(state); found != outbox.end()) gauges.outbox_waiting += found->second;
-            }
+            gauges.outbox_waiting = store::waiting_operations(reader_->outbox_counts());
             gauges.people_by_state = count_states(reader_->person_statuses());
         } catch (const sqlite::Error& error) {
             return {503, "text/plain; charset=utf-8", std::string("the state database cannot be read: ") + error.what() + "\n"};

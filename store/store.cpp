@@ -540,6 +540,16 @@ std::map<std::string, std::int64_t> Store::outbox_counts() {
     return out;
 }
 
+std::int64_t waiting_operations(const std::map<std::string, std::int64_t>& outbox_counts) {
+    std::int64_t waiting = 0;
+    for (const OutboxState state : {OutboxState::Pending, OutboxState::InFlight}) {
+        if (const auto found = outbox_counts.find(std::string(to_string(state))); found != outbox_counts.end()) {
+            waiting += found->second;
+        }
+    }
+    return waiting;
+}
+
 // ---- audit ------------------------------------------------------------------------------------
 
 void Store::audit(const AuditEntry& entry) {

@@ -162,6 +162,9 @@ struct PersonStatus {
     std::string detail;
 };
 
+/// Operations still to run (pending or in flight) in the counts outbox_counts() returns.
+std::int64_t waiting_operations(const std::map<std::string, std::int64_t>& outbox_counts);
+
 class Store {
 public:
     /// Opens or creates the database, applies WAL, synchronous=FULL and a busy timeout, and
