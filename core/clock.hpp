@@ -2,6 +2,8 @@
 // Time as a dependency: the engine, retries and backoff ask a Clock, so tests can replace it.
 
 #include <chrono>
+#include <optional>
+#include <string_view>
 #include <string>
 
 namespace taxsync {
@@ -27,6 +29,8 @@ public:
 
 /// RFC 3339 UTC with seconds, e.g. 2026-11-22T19:32:29Z.
 std::string format_utc(SystemTime time);
+/// Reads back what format_utc writes ("2026-01-31T08:00:00Z"); nothing for anything else.
+std::optional<SystemTime> parse_utc(std::string_view text);
 /// Seconds since the Unix epoch, the form the store keeps.
 std::int64_t to_unix_seconds(SystemTime time);
 SystemTime from_unix_seconds(std::int64_t seconds);

@@ -126,8 +126,10 @@ Expected<std::unique_ptr<Application>> Application::create(Config config, const 
     app->portal_ =
         std::make_unique<portal::caseware::CasewarePortal>(portal_settings, *app->http_, app->clock_, app->log_);
 
+    engine::EngineOptions options;
+    options.policy = settings.policy;
     app->engine_ = std::make_unique<engine::Engine>(*app->store_, *app->portal_, app->connectors_, settings.rules,
-                                                    app->clock_, app->log_);
+                                                    app->clock_, app->log_, options);
     return app;
 }
 

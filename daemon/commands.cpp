@@ -7,6 +7,7 @@
 
 #include "connectors/registry.hpp"
 #include "daemon/application.hpp"
+#include "daemon/command_support.hpp"
 #include "daemon/config.hpp"
 #include "daemon/exit_codes.hpp"
 #include "daemon/control_server.hpp"
@@ -15,7 +16,6 @@
 #include "daemon/service_manager.hpp"
 
 namespace taxsync::daemon {
-namespace {
 
 connectors::ConnectorRegistry builtin_registry() {
     connectors::ConnectorRegistry registry;
@@ -32,6 +32,8 @@ std::optional<Config> load(const CommandContext& context, const connectors::Conn
     }
     return std::move(config).value();
 }
+
+namespace {
 
 // Loads the configuration, builds the application and runs `work` with it; a configuration error,
 // a setup failure or a failure of the state database is reported once, here.
@@ -67,7 +69,7 @@ int run_once(const CommandContext& context) {
     return with_application(context, StateAccess::Exclusive, [&](Application& app) {
         if (app.config().service.mode == engine::Mode::Plan) {
             context.out << "mode = \"plan\" in [service]: nothing is sent. This is what a cycle would do:\n\n";
-            report_plan(context, app.engine().run_cycle(engine::Mode::Plan, "once"));
+            report_plan(context, app.engine().run_cycle(engine::Mode::Stage, "once"));
             return exit_code::kOk;
         }
         const engine::CycleReport report = app.engine().run_cycle(engine::Mode::Apply, "once");
@@ -94,8 +96,16 @@ int run_status(const CommandContext& context) {
         return exit_code::kError;
     }
     try {
-        StatusView view{((*store)->db().path()).string(), (*store)->last_cycle(), (*store)->person_statuses(),
-                        (*store)->outbox_counts(), (*store)->problems()};
+        store::Store& state = **store;
+        StatusView view{state.db().path().string(),
+                        state.last_cycle(),
+                        state.person_statuses(clock.now() - config->policy.invitations.valid_for),
+                        state.outbox_counts(),
+                        state.problems(),
+                        state.held_cycle(),
+                        state.reviews(),
+                        {}};
+        if (view.last_cycle && view.last_cycle->mode == "plan") view.staged = state.staged(view.last_cycle->id);
         if (context.json) {
             context.out << status_json(view).dump(2) << "\n";
         } else {

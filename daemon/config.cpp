@@ -285,6 +285,49 @@ void load_service(Checker& check, const toml::table& root, const std::filesystem
     }
 }
 
+// [safety], [removal] and [invitations]: the sync policy.
+void load_policy(Checker& check, const toml::table& root, Config& config) {
+    engine::SyncPolicy& policy = config.policy;
+    if (const toml::table* safety = check.table(root, "safety")) {
+        check.only_keys(*safety, {"max_invitations", "max_revocations", "max_changed_percent", "percent_needs_clients"},
+                        "[safety]");
+        if (auto n = check.integer(*safety, "max_invitations", 0, 1'000'000)) policy.limits.max_invitations = static_cast<std::size_t>(*n);
+        if (auto n = check.integer(*safety, "max_revocations", 0, 1'000'000)) policy.limits.max_revocations = static_cast<std::size_t>(*n);
+        if (auto n = check.integer(*safety, "max_changed_percent", 0, 100)) policy.limits.max_changed_percent = static_cast<double>(*n);
+        if (auto n = check.integer(*safety, "percent_needs_clients", 1, 1'000'000)) {
+            policy.limits.percent_needs_clients = static_cast<std::size_t>(*n);
+        }
+    }
+    if (const toml::table* removal = check.table(root, "removal")) {
+        check.only_keys(*removal, {"policy", "after_absences"}, "[removal]");
+        if (auto name = check.text(*removal, "policy", "[removal]")) {
+            if (*name == "preserve") {
+                policy.removal = engine::RemovalPolicy::Preserve;
+            } else if (*name == "revoke") {
+                policy.removal = engine::RemovalPolicy::Revoke;
+            } else if (*name == "archive") {
+                policy.removal = engine::RemovalPolicy::Archive;
+            } else {
+                check.error(removal->get("policy")->source(),
+                            "policy must be \"preserve\", \"revoke\" or \"archive\", not \"" + *name + "\"");
+            }
+        }
+        if (auto n = check.integer(*removal, "after_absences", 1, 1000)) policy.absences_before_removal = static_cast<int>(*n);
+    }
+    if (const toml::table* invitations = check.table(root, "invitations")) {
+        check.only_keys(*invitations, {"reinvite_after_days", "max_reinvites", "valid_days", "recheck_hours", "checks_per_cycle"},
+                        "[invitations]");
+        engine::InvitationPolicy& invites = policy.invitations;
+        if (auto n = check.integer(*invitations, "reinvite_after_days", 0, 365)) invites.reinvite_after = std::chrono::hours(24 * *n);
+        if (auto n = check.integer(*invitations, "max_reinvites", 0, 20)) invites.max_reinvites = static_cast<int>(*n);
+        if (auto n = check.integer(*invitations, "valid_days", 1, 365)) invites.valid_for = std::chrono::hours(24 * *n);
+        if (auto n = check.integer(*invitations, "recheck_hours", 1, 24 * 30)) invites.recheck_after = std::chrono::hours(*n);
+        if (auto n = check.integer(*invitations, "checks_per_cycle", 0, 100'000)) {
+            invites.checks_per_cycle = static_cast<std::size_t>(*n);
+        }
+    }
+}
+
 void load_portal(Checker& check, const toml::table& root, const std::filesystem::path& base, const Environment& environment,
                  bool config_private, Config& config) {
     const toml::table* portal = check.table(root, "portal");
@@ -529,9 +572,11 @@ Expected<Config, std::vector<ConfigError>> load_config(const std::filesystem::pa
     const bool config_private = stat(config.file.c_str(), &info) == 0 && (info.st_mode & 077U) == 0;
 
     Checker check(name, errors);
-    check.only_keys(root, {"service", "security", "portal", "mapping", "connector"}, "the top level");
+    check.only_keys(root, {"service", "security", "portal", "mapping", "connector", "safety", "removal", "invitations"},
+                    "the top level");
     load_service(check, root, base, config);
     load_portal(check, root, base, environment, config_private, config);
+    load_policy(check, root, config);
     load_mapping(check, root, config);
     load_connectors(check, root, base, registry, config);
     if (!errors.empty()) return unexpected(std::move(errors));

@@ -14,6 +14,7 @@
 #include "connectors/registry.hpp"
 #include "core/expected.hpp"
 #include "core/logger.hpp"
+#include "engine/policy.hpp"
 #include "engine/report.hpp"
 #include "mapping/rules.hpp"
 
@@ -66,6 +67,7 @@ struct Config {
     ServiceSettings service;
     PortalSettings portal;
     mapping::MappingRules rules;
+    engine::SyncPolicy policy;
     std::vector<connectors::ConnectorSettings> connectors;
 };
 

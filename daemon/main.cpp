@@ -6,6 +6,7 @@
 #include <exception>
 #include <iostream>
 
+#include "daemon/admin_commands.hpp"
 #include "daemon/commands.hpp"
 #include "daemon/exit_codes.hpp"
 #include "portal/curl_http_client.hpp"
@@ -41,6 +42,40 @@ int main(int argc, char** argv) {
     config->require_subcommand(1);
     auto* check = config->add_subcommand("check", "validate the configuration and name every error with line and column");
 
+    std::string cycle;
+    auto* approve = app.add_subcommand("approve", "send the operations of a cycle held at the safety gate");
+    approve->add_option("cycle", cycle, "cycle number (default: the held cycle)");
+    auto* reject = app.add_subcommand("reject", "drop the operations of a cycle held at the safety gate");
+    reject->add_option("cycle", cycle, "cycle number (default: the held cycle)");
+
+    std::string client;
+    std::string review_action;
+    std::string entity;
+    auto* review = app.add_subcommand("review", "clients waiting for an administrator: list | link | ignore | retry");
+    review->add_option("action", review_action, "list | link CLIENT ENTITY | ignore CLIENT | retry CLIENT")
+        ->required()
+        ->check(CLI::IsMember({"list", "link", "ignore", "retry"}));
+    review->add_option("client", client, "CLIENT as connector:id (or the id alone when only one connector has it)");
+    review->add_option("entity", entity, "the portal entity id to link the client to");
+    review->add_flag("--json", json, "print the list as JSON");
+
+    bool resend = false;
+    bool pending = false;
+    auto* invite = app.add_subcommand("invite", "send invitations now: for one client, or every contact still waiting");
+    invite->add_option("client", client, "CLIENT as connector:id (or the id alone)");
+    invite->add_flag("--resend", resend, "send again to people invited before who have not accepted");
+    invite->add_flag("--pending", pending, "every contact not invited yet or whose invitation failed");
+
+    auto* explain = app.add_subcommand("explain", "one client's records, links, access, waiting operations and history");
+    explain->add_option("client", client, "CLIENT as connector:id (or the id alone)")->required();
+
+    bool csv = false;
+    std::string since;
+    auto* audit = app.add_subcommand("audit", "the trail of portal writes");
+    audit->add_option("--client", client, "only this client");
+    audit->add_option("--since", since, "from this date (2026-01-31) or UTC time (2026-01-31T08:00:00Z)");
+    audit->add_flag("--csv", csv, "as CSV, for a spreadsheet");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& help) {
@@ -63,6 +98,28 @@ int main(int argc, char** argv) {
         if (check->parsed()) return run_config_check(context);
         if (run->parsed()) return run_service(context);
         if (ctl->parsed()) return run_ctl(context, ctl_command, socket);
+        if (approve->parsed()) return run_decide(context, cycle, true);
+        if (reject->parsed()) return run_decide(context, cycle, false);
+        if (review->parsed()) {
+            if (review_action != "list" && client.empty()) {
+                std::cerr << "taxsync: review " << review_action << " needs a CLIENT\n";
+                return exit_code::kUsage;
+            }
+            if (review_action == "link" && entity.empty()) {
+                std::cerr << "taxsync: review link needs CLIENT and the portal ENTITY id\n";
+                return exit_code::kUsage;
+            }
+            return run_review(context, review_action, client, entity);
+        }
+        if (invite->parsed()) {
+            if (pending == !client.empty()) {
+                std::cerr << "taxsync: invite needs either a CLIENT or --pending\n";
+                return exit_code::kUsage;
+            }
+            return run_invite(context, client, resend, pending);
+        }
+        if (explain->parsed()) return run_explain(context, client);
+        if (audit->parsed()) return run_audit(context, client, since, csv);
     } catch (const std::exception& error) {
         std::cerr << "taxsync: unexpected failure: " << error.what() << "\n";
         return exit_code::kError;

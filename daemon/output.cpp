@@ -9,7 +9,8 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kStates[] = {"invited", "activated", "not_invited", "missing_email", "invalid_email", "failed"};
+constexpr const char* kStates[] = {"invited",       "activated",     "not_invited", "expired",
+                                   "missing_email", "invalid_email", "failed",      "deactivated"};
 
 std::string label(std::string_view state) {
     std::string text(state);
@@ -59,6 +60,22 @@ std::vector<std::pair<std::string, std::size_t>> count_states(const std::vector<
     return counts;
 }
 
+void print_gate(const engine::CycleReport& report, std::ostream& out) {
+    if (report.held) {
+        out << "\nHeld at the safety gate: " << *report.held << ".\n";
+        if (report.mode == engine::Mode::Apply && report.cycle) {
+            out << "Nothing new was sent. Send it with `taxsync approve " << report.cycle->value()
+                << "`, or drop it with `taxsync reject " << report.cycle->value() << "`.\n";
+        } else {
+            out << "A real cycle would hold these operations until `taxsync approve`.\n";
+        }
+    }
+    if (!report.reviews.empty()) {
+        out << "\nWaiting in the review queue (" << report.reviews.size() << "); see `taxsync review list`:\n";
+        for (const auto& line : report.reviews) out << "  " << line << "\n";
+    }
+}
+
 void print_plan(const engine::CycleReport& report, std::ostream& out) {
     if (report.plan.empty()) {
         out << "Nothing to do: the portal already matches the exports.\n";
@@ -72,6 +89,7 @@ void print_plan(const engine::CycleReport& report, std::ostream& out) {
             for (const auto& note : client.notes) out << "    note: " << note << "\n";
         }
     }
+    print_gate(report, out);
     print_problems(report.problems, out);
     print_sources(report, out);
 }
@@ -81,6 +99,8 @@ void print_cycle(const engine::CycleReport& report, const std::vector<store::Per
         << report.operations_done << " operation(s) done, " << report.operations_failed << " failed, "
         << report.operations_left << " waiting; " << report.invitations_sent << " invitation(s) sent.\n";
     if (report.stopped) out << "Stopped early: " << report.stopped->message << "\n";
+    if (report.activations > 0) out << report.activations << " person(s) accepted their invitation since the last check.\n";
+    print_gate(report, out);
     if (!report.invited.empty()) {
         out << "\nInvited:\n";
         for (const auto& email : report.invited) out << "  " << email << "\n";
@@ -135,7 +155,10 @@ json plan_json(const engine::CycleReport& report) {
             {"summary",
              {{"clients", report.plan.size()},
               {"operations", report.operations_planned},
-              {"invitations", report.planned_invitations()}}},
+              {"invitations", report.planned_invitations()},
+              {"revocations", report.planned_revocations()}}},
+            {"held", report.held ? nlohmann::json(*report.held) : nlohmann::json()},
+            {"reviews", report.reviews},
             {"problems", std::move(problems)},
             {"sources", std::move(sources)}};
 }
@@ -148,6 +171,31 @@ void print_status(const StatusView& status, std::ostream& out) {
             << format_utc(cycle.started_at) << ", " << store::to_string(cycle.outcome) << "\n";
     } else {
         out << "Last cycle: none yet\n";
+    }
+    if (status.held) {
+        out << "\nHeld at the safety gate: cycle " << status.held->id.value() << " (" << format_utc(status.held->started_at)
+            << "), " << status.held->operations << " operation(s): " << status.held->reason << ".\n"
+            << "  Send with `taxsync approve " << status.held->id.value() << "`, drop with `taxsync reject "
+            << status.held->id.value() << "`.\n";
+    }
+    if (!status.staged.empty()) {
+        out << "\nmode = plan: the latest cycle would have run " << status.staged.size() << " operation(s):\n";
+        std::size_t shown = 0;
+        for (const auto& operation : status.staged) {
+            if (++shown > 20) {
+                out << "  ... and " << status.staged.size() - 20 << " more (see `taxsync plan`)\n";
+                break;
+            }
+            out << "  " << operation.connector.value() << ":" << operation.client.value() << "  " << operation.description
+                << "\n";
+        }
+    }
+    if (!status.reviews.empty()) {
+        out << "\nReview queue (" << status.reviews.size() << "), see `taxsync review list`:\n";
+        for (const auto& review : status.reviews) {
+            out << "  " << review.connector.value() << ":" << review.client.value() << " "
+                << store::to_string(review.state) << ": " << review.reason << "\n";
+        }
     }
     out << "\nPeople by invitation state:\n";
     for (const auto& [state, count] : count_states(status.people)) {
@@ -212,8 +260,26 @@ json status_json(const StatusView& status) {
                 {"outcome", store::to_string(cycle.outcome)},
                 {"summary", json::parse(cycle.summary_json, nullptr, false)}};
     }
-    return {{"database", status.database}, {"last_cycle", last},       {"people", people},
-            {"outbox", status.outbox},     {"attention", attention},   {"problems", problems}};
+    json held = nullptr;
+    if (status.held) {
+        held = {{"cycle", status.held->id.value()},
+                {"started_at", format_utc(status.held->started_at)},
+                {"operations", status.held->operations},
+                {"reason", status.held->reason}};
+    }
+    json reviews = json::array();
+    for (const auto& review : status.reviews) {
+        reviews.push_back({{"connector", review.connector.value()}, {"client_id", review.client.value()},
+                           {"state", store::to_string(review.state)}, {"reason", review.reason}});
+    }
+    json staged = json::array();
+    for (const auto& operation : status.staged) {
+        staged.push_back({{"connector", operation.connector.value()}, {"client_id", operation.client.value()},
+                          {"kind", operation.kind}, {"description", operation.description}});
+    }
+    return {{"database", status.database}, {"last_cycle", last},     {"people", people},   {"outbox", status.outbox},
+            {"attention", attention},      {"problems", problems},   {"held", held},       {"reviews", reviews},
+            {"staged", staged}};
 }
 
 }  // namespace taxsync::daemon

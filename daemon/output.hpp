@@ -21,6 +21,9 @@ struct StatusView {
     std::vector<store::PersonStatus> people;
     std::map<std::string, std::int64_t> outbox;
     std::vector<store::ProblemRecord> problems;
+    std::optional<store::HeldCycle> held;
+    std::vector<store::Review> reviews;
+    std::vector<store::StagedOperation> staged;  // what the latest plan-mode cycle would have done
 };
 
 void print_status(const StatusView& status, std::ostream& out);

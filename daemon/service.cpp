@@ -30,6 +30,7 @@ std::string seconds_text(std::chrono::steady_clock::duration duration) {
 std::string outcome_name(const engine::CycleReport& report) {
     if (report.cancelled) return "interrupted";
     if (report.stopped) return "failed";
+    if (report.held) return "held";
     return report.has_problems() ? "problems" : "ok";
 }
 
@@ -275,7 +276,9 @@ void Service::start_cycle(std::string trigger) {
     cancel_schedule();  // the regular schedule starts over when this cycle ends
     publish_status();
     if (worker_.joinable()) worker_.join();  // the previous one has posted its result already
-    const engine::Mode mode = app_->config().service.mode;
+    // mode = "plan" in the config is staging: every cycle records what it would have done.
+    const engine::Mode mode =
+        app_->config().service.mode == engine::Mode::Apply ? engine::Mode::Apply : engine::Mode::Stage;
     Application* app = app_.get();
     worker_ = std::jthread([this, app, mode, trigger = std::move(trigger), stop = cycle_stop_.get_token()] {
         CycleOutcome outcome;
@@ -321,7 +324,10 @@ void Service::finish_cycle(CycleOutcome outcome) {
         summary["invitations_sent"] = report.invitations_sent;
         summary["problems"] = report.problems.size();
         if (report.stopped) summary["stopped"] = report.stopped->message;
-        if (report.mode == engine::Mode::Plan) {
+        if (report.held) summary["held"] = *report.held;
+        if (report.cycle) summary["cycle"] = report.cycle->value();
+        if (!report.reviews.empty()) summary["reviews"] = report.reviews.size();
+        if (report.mode != engine::Mode::Apply) {
             summary["planned_operations"] = report.operations_planned;
             summary["planned_invitations"] = report.planned_invitations();
             log().info("mode = plan: {} operation(s) and {} invitation(s) would run; nothing was sent",

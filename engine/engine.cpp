@@ -2,7 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -13,7 +16,23 @@
 
 namespace taxsync::engine {
 
-std::string_view to_string(Mode mode) { return mode == Mode::Apply ? "apply" : "plan"; }
+std::string_view to_string(Mode mode) {
+    switch (mode) {
+        case Mode::Apply: return "apply";
+        case Mode::Plan: return "plan";
+        case Mode::Stage: return "stage";
+    }
+    return "plan";
+}
+
+std::string_view to_string(RemovalPolicy policy) {
+    switch (policy) {
+        case RemovalPolicy::Preserve: return "preserve";
+        case RemovalPolicy::Revoke: return "revoke";
+        case RemovalPolicy::Archive: return "archive";
+    }
+    return "preserve";
+}
 
 std::string_view to_string(ClientChange change) {
     switch (change) {
@@ -21,6 +40,8 @@ std::string_view to_string(ClientChange change) {
         case ClientChange::Changed: return "changed";
         case ClientChange::Unchanged: return "retry";
         case ClientChange::Resumed: return "resumed";
+        case ClientChange::Removed: return "removed";
+        case ClientChange::Reminder: return "reminder";
     }
     return "new";
 }
@@ -38,7 +59,17 @@ bool CycleReport::has_row_errors() const {
                        [](const connectors::Problem& p) { return p.severity == connectors::Severity::Error; });
 }
 
-bool CycleReport::has_problems() const { return has_row_errors() || !failures.empty() || stopped.has_value(); }
+std::size_t CycleReport::planned_revocations() const {
+    std::size_t count = 0;
+    for (const PlannedClient& client : plan) {
+        count += static_cast<std::size_t>(std::count_if(client.actions.begin(), client.actions.end(), mapping::removes_access));
+    }
+    return count;
+}
+
+bool CycleReport::has_problems() const {
+    return has_row_errors() || !failures.empty() || stopped.has_value() || held.has_value();
+}
 
 namespace {
 
@@ -126,6 +157,11 @@ std::string summary_json(const CycleReport& report) {
                           {"operations_left", report.operations_left},
                           {"invitations_sent", report.invitations_sent},
                           {"problems", report.problems.size()},
+                          {"invitations_planned", report.planned_invitations()},
+                          {"revocations_planned", report.planned_revocations()},
+                          {"activations", report.activations},
+                          {"reviews", report.reviews.size()},
+                          {"held", report.held.value_or("")},
                           {"stopped", report.stopped ? report.stopped->message : ""}}
         .dump();
 }
@@ -153,13 +189,16 @@ CycleReport Engine::run_cycle(Mode mode, std::string_view trigger, std::stop_tok
     report.mode = mode;
     report.started_at = clock_.now();
     Intake intake;
-    if (mode == Mode::Plan) {
+    if (mode != Mode::Apply) {
         // The same code as a real cycle, in a transaction that is never committed.
-        sqlite::Transaction scratch(store_.db());
-        const CycleId cycle = store_.begin_cycle("plan", trigger);
-        read_sources(store_, cycle, report, intake);
-        plan(cycle, report, intake);
+        {
+            sqlite::Transaction scratch(store_.db());
+            const CycleId cycle = store_.begin_cycle("plan", trigger);
+            read_sources(store_, cycle, report, intake);
+            plan(cycle, report, intake);
+        }
         report.finished_at = clock_.now();
+        if (mode == Mode::Stage) record_stage(report, trigger);
         return report;
     }
 
@@ -174,7 +213,13 @@ CycleReport Engine::run_cycle(Mode mode, std::string_view trigger, std::stop_tok
             plan(cycle, report, intake);
             transaction.commit();
         }
+        if (report.held) {
+            log_.warn("cycle {} held by the safety gate: {}. Nothing new is sent until `taxsync approve {}` (or "
+                      "`taxsync reject {}`)",
+                      cycle, *report.held, cycle, cycle);
+        }
         execute(report, stop);
+        check_activations(report, stop);
     } catch (const sqlite::Error& error) {
         store_.finish_cycle(cycle, store::CycleOutcome::Failed, nlohmann::json{{"error", error.what()}}.dump());
         throw;
@@ -182,10 +227,27 @@ CycleReport Engine::run_cycle(Mode mode, std::string_view trigger, std::stop_tok
     report.finished_at = clock_.now();
     const store::CycleOutcome outcome = report.cancelled        ? store::CycleOutcome::Interrupted
                                         : report.stopped        ? store::CycleOutcome::Failed
+                                        : report.held           ? store::CycleOutcome::Held
                                         : report.has_problems() ? store::CycleOutcome::Problems
                                                                 : store::CycleOutcome::Ok;
     store_.finish_cycle(cycle, outcome, summary_json(report));
     return report;
+}
+
+void Engine::record_stage(CycleReport& report, std::string_view trigger) {
+    // Staging keeps what it would have done, so `taxsync status` and `explain` can show it.
+    sqlite::Transaction transaction(store_.db());
+    const CycleId cycle = store_.begin_cycle("plan", trigger);
+    std::vector<store::StagedOperation> staged;
+    for (const PlannedClient& client : report.plan) {
+        for (const mapping::Action& action : client.actions) {
+            staged.push_back({client.connector, client.client, mapping::kind_of(action), mapping::describe(action)});
+        }
+    }
+    store_.record_staged(cycle, staged);
+    store_.finish_cycle(cycle, report.held ? store::CycleOutcome::Held : store::CycleOutcome::Ok, summary_json(report));
+    transaction.commit();
+    report.cycle = cycle;
 }
 
 void Engine::read_sources(store::Store& store, const CycleId& cycle, CycleReport& report, Intake& intake) {
@@ -204,6 +266,7 @@ void Engine::read_sources(store::Store& store, const CycleId& cycle, CycleReport
         summary.waiting_files = state.waiting.size();
         if (store.source_fingerprint(connector->name()) == state.fingerprint) {
             summary.note = "unchanged since the last read";
+            store.count_absences_again(connector->name());
             report.connectors.push_back(std::move(summary));
             continue;
         }
@@ -263,7 +326,7 @@ void Engine::read_sources(store::Store& store, const CycleId& cycle, CycleReport
 }
 
 void Engine::plan(const CycleId& cycle, CycleReport& report, Intake& intake) {
-    // Operations left by an interrupted cycle come first, in their original order.
+    // Operations left by an interrupted cycle, or approved at the gate, come first, in their order.
     const auto open = store_.open_operations();
     std::map<ClientKey, std::size_t> resumed_index;
     for (const store::OutboxRow& row : open) {
@@ -282,13 +345,58 @@ void Engine::plan(const CycleId& cycle, CycleReport& report, Intake& intake) {
         }
         ++report.operations_planned;
     }
+    // Work held by an earlier cycle is planned again below, from the newest export.
+    store_.replace_held(cycle);
+    const std::size_t first_new = report.plan.size();
 
-    mapping::PlanContext context;
-    const auto contact_exists = [&](const std::string& email) { return portal_has_contact(store_, email); };
+    mapping::PlanContext context(options_.policy.removal != RemovalPolicy::Preserve);
+    std::size_t known_clients = 0;
+    std::size_t changed_clients = 0;
+    const Enqueue enqueue = [&](const ClientKey& key, std::string display_name, ClientChange change,
+                             std::vector<mapping::Action> actions, std::vector<std::string> notes) {
+        std::vector<store::NewOperation> operations;
+        operations.reserve(actions.size());
+        for (const mapping::Action& action : actions) {
+            operations.push_back({key.first, key.second, mapping::kind_of(action), mapping::to_json_text(action)});
+        }
+        store_.enqueue(cycle, operations);
+        report.operations_planned += actions.size();
+        report.plan.push_back({key.first, key.second, std::move(display_name), change, std::move(actions), std::move(notes)});
+    };
+
     for (const auto& connector : connectors_) {
         for (const auto& [id, row] : store_.snapshot(connector->name())) {
             const ClientKey key{connector->name(), id};
-            if (row.absent_count > 0 || resumed_index.count(key) != 0) continue;
+            const auto change = intake.changes.find(key);
+            const ClientChange how = change != intake.changes.end() ? change->second : ClientChange::Unchanged;
+            if (how != ClientChange::Added) ++known_clients;
+            if (resumed_index.count(key) != 0) continue;
+            if (const auto review = store_.review(key.first, key.second)) {
+                if (review->state == store::ReviewState::Open && row.applied_hash != applied_hash(row.content_hash, rules_fingerprint_)) {
+                    report.reviews.push_back(key.first.value() + ":" + key.second.value() + ": " + review->reason);
+                }
+                continue;
+            }
+            if (row.absent_count > 0) {
+                if (row.removal || row.absent_count < options_.policy.absences_before_removal) continue;
+                auto actions = removal_actions(key);
+                if (options_.policy.removal != RemovalPolicy::Preserve) ++changed_clients;
+                if (actions.empty()) {
+                    store_.mark_removed(key.first, key.second, to_string(options_.policy.removal));
+                    log_.info("{}:{} has been missing from its export for {} cycles; removal policy {}: {}", key.first,
+                              key.second, row.absent_count, to_string(options_.policy.removal),
+                              options_.policy.removal == RemovalPolicy::Preserve ? "its portal access is kept"
+                                                                                   : "nothing left to take back");
+                    continue;
+                }
+                std::string name;
+                if (auto client = store_.load_client(key.first, key.second)) name = client->display_name();
+                enqueue(key, std::move(name), ClientChange::Removed, std::move(actions),
+                        {"missing from the export for " + std::to_string(row.absent_count) + " cycles (removal policy " +
+                         std::string(to_string(options_.policy.removal)) + ")"});
+                continue;
+            }
+            if (how == ClientChange::Changed) ++changed_clients;
             const std::string expected = applied_hash(row.content_hash, rules_fingerprint_);
             if (row.applied_hash == expected) continue;
 
@@ -300,24 +408,95 @@ void Engine::plan(const CycleId& cycle, CycleReport& report, Intake& intake) {
             }
             if (!client) continue;
             const mapping::DesiredClient desired = mapping::desire(*client, rules_);
-            auto actions = mapping::plan_client(desired, known_state(store_, key.first, key.second), contact_exists, context);
+            auto actions = mapping::plan_client(desired, known_state(store_, key.first, key.second),
+                                                [&](const std::string& email) { return portal_has_contact(store_, email); },
+                                                context);
             if (actions.empty()) {
                 store_.set_applied(key.first, key.second, expected);
                 continue;
             }
-            std::vector<store::NewOperation> operations;
-            operations.reserve(actions.size());
-            for (const mapping::Action& action : actions) {
-                operations.push_back({key.first, key.second, mapping::kind_of(action), mapping::to_json_text(action)});
-            }
-            store_.enqueue(cycle, operations);
-            report.operations_planned += actions.size();
-            const auto change = intake.changes.find(key);
-            report.plan.push_back({key.first, key.second, client->display_name(),
-                                   change != intake.changes.end() ? change->second : ClientChange::Unchanged,
-                                   std::move(actions), desired.notes});
+            enqueue(key, client->display_name(), how, std::move(actions), desired.notes);
         }
     }
+    plan_reminders(report, resumed_index, enqueue);
+    apply_gate(cycle, report, first_new, known_clients, changed_clients);
+}
+
+std::vector<mapping::Action> Engine::removal_actions(const ClientKey& key) {
+    if (options_.policy.removal == RemovalPolicy::Preserve) return {};
+    const mapping::KnownState known = known_state(store_, key.first, key.second);
+    std::vector<std::string> deactivate;
+    if (options_.policy.removal == RemovalPolicy::Archive) {
+        // A contact whose every grant belongs to this client is left with nothing once they are revoked.
+        std::map<std::string, std::int64_t> here;
+        for (const mapping::KnownGrant& grant : known.grants) ++here[grant.email];
+        for (const auto& [email, count] : here) {
+            const auto contact = store_.contact_by_email(email);
+            if (contact && contact->contact && contact->state != store::ContactState::Deactivated &&
+                store_.grant_count(*contact->contact) == count) {
+                deactivate.push_back(email);
+            }
+        }
+    }
+    return mapping::plan_removal(known, deactivate);
+}
+
+void Engine::plan_reminders(CycleReport& report, const std::map<ClientKey, std::size_t>& busy, const Enqueue& enqueue) {
+    const InvitationPolicy& policy = options_.policy.invitations;
+    if (policy.reinvite_after.count() <= 0 || policy.max_reinvites <= 0) return;
+    const SystemTime cutoff = clock_.now() - policy.reinvite_after;
+    std::set<ClientKey> planned;
+    for (const PlannedClient& client : report.plan) planned.insert({client.connector, client.client});
+    for (const store::ContactRow& contact : store_.contacts_with_state(store::ContactState::Invited)) {
+        if (!contact.contact || !contact.invited_at || *contact.invited_at > cutoff) continue;
+        if (contact.invitations > policy.max_reinvites) continue;  // the first invitation plus the reminders
+        const auto owner = store_.client_of_contact(*contact.contact);
+        if (!owner || busy.count(*owner) != 0 || planned.count(*owner) != 0) continue;
+        if (store_.review(owner->first, owner->second)) continue;
+        const auto client = store_.load_client(owner->first, owner->second);
+        if (!client) continue;
+        std::string message;
+        for (const mapping::DesiredContact& desired : mapping::desire(*client, rules_).contacts) {
+            if (desired.email == contact.email) message = desired.invitation_message;
+        }
+        enqueue(*owner, client->display_name(), ClientChange::Reminder,
+                {mapping::InviteContact{contact.email, message, true}},
+                {"invited " + format_utc(*contact.invited_at) + ", not accepted yet (reminder " +
+                 std::to_string(contact.invitations) + " of " + std::to_string(policy.max_reinvites) + ")"});
+        planned.insert(*owner);
+    }
+}
+
+void Engine::apply_gate(const CycleId& cycle, CycleReport& report, std::size_t first_new, std::size_t known_clients,
+                        std::size_t changed_clients) {
+    std::size_t invitations = 0;
+    std::size_t revocations = 0;
+    for (std::size_t i = first_new; i < report.plan.size(); ++i) {
+        for (const mapping::Action& action : report.plan[i].actions) {
+            if (mapping::sends_invitation(action)) ++invitations;
+            if (mapping::removes_access(action)) ++revocations;
+        }
+    }
+    const SafetyLimits& limits = options_.policy.limits;
+    std::vector<std::string> over;
+    if (limits.max_invitations > 0 && invitations > limits.max_invitations) {
+        over.push_back(std::to_string(invitations) + " invitations (limit " + std::to_string(limits.max_invitations) + ")");
+    }
+    if (limits.max_revocations > 0 && revocations > limits.max_revocations) {
+        over.push_back(std::to_string(revocations) + " revocations (limit " + std::to_string(limits.max_revocations) + ")");
+    }
+    if (limits.max_changed_percent > 0 && known_clients >= limits.percent_needs_clients && known_clients > 0) {
+        const double percent = 100.0 * static_cast<double>(changed_clients) / static_cast<double>(known_clients);
+        if (percent > limits.max_changed_percent) {
+            over.push_back(fmt::format("{} of {} known clients changed or removed ({:.0f}%, limit {:.0f}%)",
+                                       changed_clients, known_clients, percent, limits.max_changed_percent));
+        }
+    }
+    if (over.empty()) return;
+    std::string reason;
+    for (const std::string& item : over) reason += (reason.empty() ? "" : "; ") + item;
+    report.held = reason;
+    store_.hold_cycle(cycle, reason);
 }
 
 void Engine::execute(CycleReport& report, const std::stop_token& stop) {
@@ -363,6 +542,13 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
             // The client's later steps depend on this one: drop them; the next cycle plans the client afresh.
             store_.supersede_open(row.connector, row.client, "an earlier step failed: " + error.message);
             failed.insert(key);
+            if (error.kind == ErrorKind::Conflict) {
+                // Several portal objects could be this client's, or the one found is not a client
+                // contact: an administrator decides, and nothing more is created for it meanwhile.
+                store_.open_review(row.connector, row.client, mapping::describe(*action) + ": " + error.message);
+                report.reviews.push_back(row.connector.value() + ":" + row.client.value() + ": " + error.message);
+                log_.warn("{}:{} waits in the review queue: {}", row.connector, row.client, error.message);
+            }
             if (error.kind == ErrorKind::Unauthorized || error.kind == ErrorKind::Forbidden) {
                 report.stopped = Error{error.kind, "the portal refused taxsync's credentials: " + error.message};
             } else if (is_transient(error.kind) && ++unavailable_streak >= options_.stop_after_unavailable) {
@@ -386,16 +572,44 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
     report.operations_left = store_.open_operations().size();
 
     // A client is done when nothing is left to plan for it.
-    mapping::PlanContext context;
-    const auto contact_exists = [&](const std::string& email) { return portal_has_contact(store_, email); };
+    mapping::PlanContext context(options_.policy.removal != RemovalPolicy::Preserve);
     for (const ClientKey& key : touched) {
         if (failed.count(key) != 0) continue;
         executor.link_people(key.first, key.second);
+        const auto snapshot = store_.snapshot_row(key.first, key.second);
+        if (!snapshot) continue;
+        if (snapshot->absent_count > 0) {
+            if (removal_actions(key).empty()) store_.mark_removed(key.first, key.second, to_string(options_.policy.removal));
+            continue;
+        }
         const auto client = store_.load_client(key.first, key.second);
         if (!client) continue;
-        const auto remaining = mapping::plan_client(mapping::desire(*client, rules_),
-                                                    known_state(store_, key.first, key.second), contact_exists, context);
+        const auto remaining = mapping::plan_client(
+            mapping::desire(*client, rules_), known_state(store_, key.first, key.second),
+            [&](const std::string& email) { return portal_has_contact(store_, email); }, context);
         if (remaining.empty()) store_.set_applied(key.first, key.second, applied_hash(client->content_hash(), rules_fingerprint_));
+    }
+}
+
+void Engine::check_activations(CycleReport& report, const std::stop_token& stop) {
+    const InvitationPolicy& policy = options_.policy.invitations;
+    if (policy.checks_per_cycle == 0 || report.stopped) return;
+    const auto due = store_.contacts_to_check(clock_.now() - policy.recheck_after,
+                                              static_cast<std::int64_t>(policy.checks_per_cycle));
+    for (const store::ContactRow& contact : due) {
+        if (stop.stop_requested()) return;
+        auto found = portal_.find_contact(contact.email);
+        if (found.has_error()) {
+            log_.debug("cannot read back {} now: {}", contact.email, found.error().message);
+            if (is_transient(found.error().kind)) return;  // the portal is struggling: try next cycle
+            continue;
+        }
+        const bool activated = found->has_value() && (*found)->activated;
+        store_.set_contact_checked(contact.email, activated ? store::ContactState::Activated : store::ContactState::Invited);
+        if (activated) {
+            ++report.activations;
+            log_.info("{} accepted the invitation", contact.email);
+        }
     }
 }
 

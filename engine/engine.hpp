@@ -3,6 +3,8 @@
 // interfaces of connectors, mapping, portal and store, not their insides, and runs without a
 // process around it, so tests drive it directly.
 
+#include <functional>
+#include <map>
 #include <memory>
 #include <stop_token>
 #include <string_view>
@@ -11,6 +13,7 @@
 #include "connectors/connector.hpp"
 #include "core/clock.hpp"
 #include "core/logger.hpp"
+#include "engine/policy.hpp"
 #include "engine/report.hpp"
 #include "mapping/rules.hpp"
 #include "portal/portal.hpp"
@@ -24,6 +27,7 @@ struct EngineOptions {
     int stop_after_unavailable = 3;
     /// Log a progress line every this many operations.
     std::size_t progress_every = 200;
+    SyncPolicy policy;
 };
 
 class Engine {
@@ -39,9 +43,18 @@ public:
 
 private:
     struct Intake;
+    using ClientKey = std::pair<ConnectorName, ClientId>;
+    using Enqueue = std::function<void(const ClientKey&, std::string, ClientChange, std::vector<mapping::Action>,
+                                       std::vector<std::string>)>;
     void read_sources(store::Store& store, const CycleId& cycle, CycleReport& report, Intake& intake);
     void plan(const CycleId& cycle, CycleReport& report, Intake& intake);
+    std::vector<mapping::Action> removal_actions(const ClientKey& key);
+    void plan_reminders(CycleReport& report, const std::map<ClientKey, std::size_t>& busy, const Enqueue& enqueue);
+    void apply_gate(const CycleId& cycle, CycleReport& report, std::size_t first_new, std::size_t known_clients,
+                    std::size_t changed_clients);
     void execute(CycleReport& report, const std::stop_token& stop);
+    void check_activations(CycleReport& report, const std::stop_token& stop);
+    void record_stage(CycleReport& report, std::string_view trigger);
 
     store::Store& store_;
     portal::Portal& portal_;

@@ -26,6 +26,9 @@ std::string target_of(const mapping::Action& action) {
                           [](const mapping::ShareEntity& a) { return a.email + " as " + a.role; },
                           [](const mapping::AddToGroup& a) { return a.email + " in " + a.group; },
                           [](const mapping::SetFolderAccess& a) { return a.email + " on " + a.path; },
+                          [](const mapping::RevokeAccess& a) { return a.email + " " + a.kind + " " + a.target; },
+                          [](const mapping::DeactivateContact& a) { return a.email; },
+                          [](const mapping::InviteContact& a) { return a.email; },
                       },
                       action);
 }
@@ -47,6 +50,9 @@ Expected<StepOutcome> Executor::run(const store::OutboxRow& row, const mapping::
             [&](const mapping::ShareEntity& a) { return share_entity(row, a); },
             [&](const mapping::AddToGroup& a) { return add_to_group(row, a); },
             [&](const mapping::SetFolderAccess& a) { return set_folder_access(row, a); },
+            [&](const mapping::RevokeAccess& a) { return revoke_access(row, a); },
+            [&](const mapping::DeactivateContact& a) { return deactivate_contact(row, a); },
+            [&](const mapping::InviteContact& a) { return invite_contact(row, a); },
         },
         action);
 
@@ -199,6 +205,7 @@ StepOutcome Executor::record_contact(const store::OutboxRow& row, const portal::
     StepOutcome outcome;
     outcome.detail = "contact " + contact.id.value();
     if (invited_now) {
+        store_.count_invitation(action.email);
         outcome.invited = action.email;
         log_.info("invited {} ({} {}) for {}:{}", action.email, action.first_name, action.last_name, row.connector,
                   row.client);
@@ -337,6 +344,101 @@ Expected<StepOutcome> Executor::set_folder_access(const store::OutboxRow& row, c
     store_.save_grant(row.connector, row.client,
                       {target->contact, store::GrantKind::Folder, action.path, std::string(mapping::to_string(action.access))});
     return StepOutcome{};
+}
+
+// ---- taking access back ----------------------------------------------------------------------
+
+Expected<StepOutcome> Executor::revoke_access(const store::OutboxRow& row, const mapping::RevokeAccess& action) {
+    // The client came back, or the person is named again, since this was planned: keep the access.
+    const auto snapshot = store_.snapshot_row(row.connector, row.client);
+    if (snapshot && snapshot->absent_count == 0 && check_named_by_export(row, action.email).has_value()) {
+        return StepOutcome{"skipped", action.email + " is named by the export again; access kept", std::nullopt};
+    }
+    const auto contact = store_.contact_by_email(action.email);
+    const std::string access = action.kind == "folder" ? "" : "";
+    store::Grant grant{contact && contact->contact ? *contact->contact : ContactId(), store::GrantKind::Role,
+                       action.target, access};
+    grant.kind = action.kind == "group" ? store::GrantKind::Group
+                 : action.kind == "folder" ? store::GrantKind::Folder
+                                           : store::GrantKind::Role;
+    const auto held = store_.grants(row.connector, row.client);
+    const bool recorded = contact && contact->contact &&
+                          std::any_of(held.begin(), held.end(), [&](const store::Grant& g) {
+                              return g.contact == grant.contact && g.kind == grant.kind && g.target == grant.target;
+                          });
+    if (!recorded) return StepOutcome{"already done", "", std::nullopt};
+
+    std::string detail;
+    if (grant.kind == store::GrantKind::Group) {
+        if (store_.grant_held_elsewhere(row.connector, row.client, grant)) {
+            detail = "kept in the group: another of their clients uses it";
+        } else if (const auto group = store_.group(action.target)) {
+            if (auto removed = portal_.remove_from_group(*group, grant.contact); removed.has_error()) {
+                return unexpected(std::move(removed).error());
+            }
+        }
+    } else {
+        auto entity = linked_entity(row);
+        if (entity.has_error()) return unexpected(std::move(entity).error());
+        if (grant.kind == store::GrantKind::Role) {
+            if (auto unshared = portal_.unshare_entity(*entity, grant.contact, action.target); unshared.has_error()) {
+                return unexpected(std::move(unshared).error());
+            }
+        } else if (const auto folder = store_.folder(*entity, action.target)) {
+            if (auto set = portal_.set_folder_access(*folder, grant.contact, portal::FolderAccess::None); set.has_error()) {
+                return unexpected(std::move(set).error());
+            }
+        }
+    }
+    store_.delete_grant(row.connector, row.client, grant);
+    return StepOutcome{"ok", detail, std::nullopt};
+}
+
+Expected<StepOutcome> Executor::deactivate_contact(const store::OutboxRow& row, const mapping::DeactivateContact& action) {
+    (void)row;
+    const auto contact = store_.contact_by_email(action.email);
+    if (!contact || !contact->contact) return StepOutcome{"already done", "no portal contact", std::nullopt};
+    if (contact->state == store::ContactState::Deactivated) return StepOutcome{"already done", "", std::nullopt};
+    if (store_.grant_count(*contact->contact) > 0) {
+        return StepOutcome{"skipped", action.email + " still has access through another client", std::nullopt};
+    }
+    if (auto done = portal_.deactivate_contact(*contact->contact); done.has_error()) {
+        return unexpected(std::move(done).error());
+    }
+    store_.set_contact_checked(action.email, store::ContactState::Deactivated);
+    return StepOutcome{"ok", "login turned off", std::nullopt};
+}
+
+Expected<StepOutcome> Executor::invite_contact(const store::OutboxRow& row, const mapping::InviteContact& action) {
+    if (auto named = check_named_by_export(row, action.email); named.has_error()) return unexpected(named.error());
+    auto contact = store_.contact_by_email(action.email);
+    if (!contact || !contact->contact) {
+        return fail(ErrorKind::Rejected, "the portal contact for " + action.email + " does not exist yet");
+    }
+    if (contact->state == store::ContactState::Activated) {
+        return StepOutcome{"already done", "the invitation was accepted", std::nullopt};
+    }
+    // Retried after a crash, the stored idempotency key makes the portal answer instead of mailing again.
+    if (row.attempts > 0 && !portal_.capabilities().honours_idempotency_keys) {
+        return fail(ErrorKind::Ambiguous, "an earlier attempt to invite " + action.email +
+                                              " may have been sent; check the portal, then `taxsync invite " +
+                                              row.client.value() + " --resend` if it was not");
+    }
+    if (auto invited = portal_.invite_contact(*contact->contact, action.invitation_message, row.idempotency_key);
+        invited.has_error()) {
+        if (invited.error().kind == ErrorKind::Conflict) {
+            store_.set_contact_checked(action.email, store::ContactState::Activated);
+            return StepOutcome{"already done", "the portal says the invitation was accepted", std::nullopt};
+        }
+        return unexpected(std::move(invited).error());
+    }
+    contact->state = store::ContactState::Invited;
+    contact->last_error.clear();
+    store_.save_contact(*contact);
+    store_.count_invitation(action.email);
+    log_.info("{} {} for {}:{}", action.reminder ? "sent the invitation again to" : "invited", action.email,
+              row.connector, row.client);
+    return StepOutcome{"ok", action.reminder ? "reminder" : "invitation", action.email};
 }
 
 }  // namespace taxsync::engine

@@ -40,6 +40,9 @@ private:
     Expected<StepOutcome> share_entity(const store::OutboxRow& row, const mapping::ShareEntity& action);
     Expected<StepOutcome> add_to_group(const store::OutboxRow& row, const mapping::AddToGroup& action);
     Expected<StepOutcome> set_folder_access(const store::OutboxRow& row, const mapping::SetFolderAccess& action);
+    Expected<StepOutcome> revoke_access(const store::OutboxRow& row, const mapping::RevokeAccess& action);
+    Expected<StepOutcome> deactivate_contact(const store::OutboxRow& row, const mapping::DeactivateContact& action);
+    Expected<StepOutcome> invite_contact(const store::OutboxRow& row, const mapping::InviteContact& action);
 
     struct GrantTarget {
         EntityId entity;

@@ -15,7 +15,9 @@
 
 namespace taxsync::engine {
 
-enum class Mode { Apply, Plan };
+/// Apply: send. Plan: compute what a cycle would do and leave no trace (`taxsync plan`).
+/// Stage: plan, and record what it would do (config `mode = "plan"`).
+enum class Mode { Apply, Plan, Stage };
 std::string_view to_string(Mode mode);
 
 struct ConnectorSummary {
@@ -30,7 +32,7 @@ struct ConnectorSummary {
     std::size_t absent = 0;  // in the snapshot, missing from this read
 };
 
-enum class ClientChange { Added, Changed, Unchanged, Resumed };
+enum class ClientChange { Added, Changed, Unchanged, Resumed, Removed, Reminder };
 std::string_view to_string(ClientChange change);
 
 struct PlannedClient {
@@ -66,10 +68,15 @@ struct CycleReport {
     std::vector<Failure> failures;
     std::optional<Error> stopped;      // why the cycle ended early (bad credentials, portal down)
     bool cancelled = false;            // taxsync was asked to stop; the rest waits in the outbox
+    /// Why the safety gate held this cycle's new operations; they wait for `taxsync approve`.
+    std::optional<std::string> held;
+    std::vector<std::string> reviews;  // clients sent to (or waiting in) the review queue, with why
+    std::size_t activations = 0;       // contacts found to have accepted their invitation
 
     [[nodiscard]] std::size_t planned_invitations() const;
+    [[nodiscard]] std::size_t planned_revocations() const;
     [[nodiscard]] bool has_row_errors() const;
-    /// True when something needs an administrator: bad rows, failed steps, or an early stop.
+    /// True when something needs an administrator: bad rows, failed steps, an early stop, a held cycle.
     [[nodiscard]] bool has_problems() const;
 };
 

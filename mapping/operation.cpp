@@ -28,6 +28,9 @@ std::string kind_of(const Action& action) {
                           [](const ShareEntity&) { return "share_entity"; },
                           [](const AddToGroup&) { return "add_to_group"; },
                           [](const SetFolderAccess&) { return "set_folder_access"; },
+                          [](const RevokeAccess&) { return "revoke_access"; },
+                          [](const DeactivateContact&) { return "deactivate_contact"; },
+                          [](const InviteContact&) { return "invite_contact"; },
                       },
                       action);
 }
@@ -51,13 +54,26 @@ std::string describe(const Action& action) {
             [](const SetFolderAccess& a) {
                 return "give " + a.email + " " + std::string(to_string(a.access)) + " access to " + quoted(a.path);
             },
+            [](const RevokeAccess& a) {
+                if (a.kind == "role") return "take back the entity share of " + a.email + " (" + quoted(a.target) + ")";
+                if (a.kind == "group") return "remove " + a.email + " from group " + quoted(a.target);
+                return "take back " + a.email + "'s access to " + quoted(a.target);
+            },
+            [](const DeactivateContact& a) { return "turn off the portal login of " + a.email + " (no client left)"; },
+            [](const InviteContact& a) {
+                return (a.reminder ? "send " + a.email + " the invitation again" : "send " + a.email + " the invitation");
+            },
         },
         action);
 }
 
 bool sends_invitation(const Action& action) {
     const auto* create = std::get_if<CreateContact>(&action);
-    return create != nullptr && create->invite;
+    return (create != nullptr && create->invite) || std::holds_alternative<InviteContact>(action);
+}
+
+bool removes_access(const Action& action) {
+    return std::holds_alternative<RevokeAccess>(action) || std::holds_alternative<DeactivateContact>(action);
 }
 
 std::string to_json_text(const Action& action) {
@@ -80,6 +96,11 @@ std::string to_json_text(const Action& action) {
             [](const AddToGroup& a) { return json{{"email", a.email}, {"group", a.group}}; },
             [](const SetFolderAccess& a) {
                 return json{{"email", a.email}, {"path", a.path}, {"access", to_string(a.access)}};
+            },
+            [](const RevokeAccess& a) { return json{{"email", a.email}, {"kind", a.kind}, {"target", a.target}}; },
+            [](const DeactivateContact& a) { return json{{"email", a.email}}; },
+            [](const InviteContact& a) {
+                return json{{"email", a.email}, {"invitation_message", a.invitation_message}, {"reminder", a.reminder}};
             },
         },
         action);
@@ -104,6 +125,11 @@ Expected<Action> action_from_json(std::string_view kind, std::string_view json_t
     if (kind == "add_to_group") return Action{AddToGroup{text("email"), text("group")}};
     if (kind == "set_folder_access") {
         return Action{SetFolderAccess{text("email"), text("path"), text("access") == "upload" ? Access::Upload : Access::Read}};
+    }
+    if (kind == "revoke_access") return Action{RevokeAccess{text("email"), text("kind"), text("target")}};
+    if (kind == "deactivate_contact") return Action{DeactivateContact{text("email")}};
+    if (kind == "invite_contact") {
+        return Action{InviteContact{text("email"), text("invitation_message"), in.value("reminder", false)}};
     }
     return fail(ErrorKind::Internal, "unknown outbox operation kind '" + std::string(kind) + "'");
 }

@@ -50,8 +50,26 @@ struct SetFolderAccess {
     Access access = Access::Read;
 };
 
+/// Takes back one grant taxsync made: a role share, a group membership or folder access.
+struct RevokeAccess {
+    std::string email;
+    std::string kind;  // role | group | folder
+    std::string target;
+};
+/// Turns off the portal login of a contact who is left with no client (removal policy "archive").
+struct DeactivateContact {
+    std::string email;
+};
+/// Sends the invitation email to an existing contact: a re-invitation, or a first one for a
+/// contact created without portal access.
+struct InviteContact {
+    std::string email;
+    std::string invitation_message;
+    bool reminder = false;  // true: the contact was invited before and has not activated
+};
+
 using Action = std::variant<CreateEntity, RenameEntity, CreateFolder, CreateContact, UpdateContact, ShareEntity,
-                            AddToGroup, SetFolderAccess>;
+                            AddToGroup, SetFolderAccess, RevokeAccess, DeactivateContact, InviteContact>;
 
 struct Operation {
     ConnectorName connector;
@@ -63,8 +81,10 @@ struct Operation {
 std::string kind_of(const Action& action);
 /// One line an administrator understands: `create contact ann@example.com (Ann Lee) and send the invitation`.
 std::string describe(const Action& action);
-/// True for the step that sends an invitation email.
+/// True for the steps that send an invitation email.
 bool sends_invitation(const Action& action);
+/// True for the steps that take access away (revocations, deactivations).
+bool removes_access(const Action& action);
 
 std::string to_json_text(const Action& action);
 Expected<Action> action_from_json(std::string_view kind, std::string_view json_text);

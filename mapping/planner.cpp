@@ -81,6 +81,25 @@ std::vector<Action> plan_client(const DesiredClient& desired, const KnownState& 
     }
     actions.insert(actions.end(), contact_steps.begin(), contact_steps.end());
     actions.insert(actions.end(), grant_steps.begin(), grant_steps.end());
+    if (context.revoke_unnamed()) {
+        // A spouse left the export, or an address changed while the old contact serves other clients.
+        for (const KnownGrant& grant : grants) {
+            if (!desired_uses(desired, grant.email)) actions.emplace_back(RevokeAccess{grant.email, grant.kind, grant.target});
+        }
+    }
+    return actions;
+}
+
+std::vector<Action> plan_removal(const KnownState& known, const std::vector<std::string>& deactivate) {
+    std::vector<Action> actions;
+    // Folder access and group memberships first, the entity share last: the contact keeps seeing
+    // the entity until nothing inside it is left to them.
+    for (const char* kind : {"folder", "group", "role"}) {
+        for (const KnownGrant& grant : known.grants) {
+            if (grant.kind == kind) actions.emplace_back(RevokeAccess{grant.email, grant.kind, grant.target});
+        }
+    }
+    for (const std::string& email : deactivate) actions.emplace_back(DeactivateContact{email});
     return actions;
 }
 

@@ -43,10 +43,17 @@ struct KnownState {
 /// two clients is created (and invited) once.
 class PlanContext {
 public:
+    PlanContext() = default;
+    /// `revoke_unnamed`: grants of contacts the export no longer names are taken back (removal
+    /// policy revoke or archive); otherwise they are left as they are (preserve).
+    explicit PlanContext(bool revoke_unnamed) : revoke_unnamed_(revoke_unnamed) {}
+    [[nodiscard]] bool revoke_unnamed() const { return revoke_unnamed_; }
+
     [[nodiscard]] bool creating(const std::string& email) const { return creating_.count(email) != 0; }
     void will_create(const std::string& email) { creating_.insert(email); }
 
 private:
+    bool revoke_unnamed_ = false;
     std::set<std::string> creating_;
 };
 
@@ -54,5 +61,9 @@ private:
 std::vector<Action> plan_client(const DesiredClient& desired, const KnownState& known,
                                 const std::function<bool(const std::string& email)>& contact_exists,
                                 PlanContext& context);
+
+/// The steps that take away everything taxsync granted for a client that left the export; then
+/// the logins of `deactivate` (contacts left with no client at all) are turned off.
+std::vector<Action> plan_removal(const KnownState& known, const std::vector<std::string>& deactivate);
 
 }  // namespace taxsync::mapping

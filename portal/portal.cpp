@@ -27,4 +27,16 @@ std::string_view to_string(CreateOutcome outcome) {
     return "created";
 }
 
+Status Portal::unshare_entity(const EntityId& /*entity*/, const ContactId& /*contact*/, std::string_view /*role*/) {
+    return fail(ErrorKind::Rejected, "the " + std::string(dialect()) + " portal cannot take back an entity share");
+}
+
+Status Portal::remove_from_group(const GroupId& /*group*/, const ContactId& /*contact*/) {
+    return fail(ErrorKind::Rejected, "the " + std::string(dialect()) + " portal cannot remove a contact from a group");
+}
+
+Status Portal::deactivate_contact(const ContactId& /*contact*/) {
+    return fail(ErrorKind::Rejected, "the " + std::string(dialect()) + " portal cannot turn off a contact's login");
+}
+
 }  // namespace taxsync::portal

@@ -69,6 +69,8 @@ struct CreateResult {
 struct Capabilities {
     bool invitation_on_create = true;      // creating a contact with invite=true sends the invitation
     bool honours_idempotency_keys = false; // a lost answer may be retried blindly with the same key
+    bool revokes_access = false;           // shares, group memberships and folder access can be taken back
+    bool deactivates_contacts = false;     // a contact's login can be turned off
 };
 
 class Portal {
@@ -99,6 +101,14 @@ public:
     /// Creates the missing folders of a '/'-separated path under the entity; returns the last one.
     virtual Expected<FolderId> ensure_folder(const EntityId& entity, std::string_view path) = 0;
     virtual Status set_folder_access(const FolderId& folder, const ContactId& contact, FolderAccess access) = 0;
+
+    // Taking access back (removal policy revoke or archive). A dialect that cannot says so in its
+    // Capabilities, and these calls then fail with Rejected.
+    /// Removes the role share; removing one that is not there is not an error.
+    virtual Status unshare_entity(const EntityId& entity, const ContactId& contact, std::string_view role);
+    virtual Status remove_from_group(const GroupId& group, const ContactId& contact);
+    /// Turns off the contact's login; the contact and its history stay.
+    virtual Status deactivate_contact(const ContactId& contact);
 };
 
 }  // namespace taxsync::portal

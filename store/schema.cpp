@@ -172,6 +172,44 @@ CREATE TABLE audit (
 );
 CREATE INDEX audit_by_client ON audit(connector, client_id);
 )sql",
+    // 1 -> 2: the safety gate, removal policy, review queue, re-invitations and staged plans.
+    R"sql(
+-- Why a cycle was held at the safety gate, and what an administrator decided.
+ALTER TABLE cycles ADD COLUMN gate TEXT;          -- NULL: not held
+ALTER TABLE cycles ADD COLUMN decision TEXT;      -- approved | rejected | replaced
+ALTER TABLE cycles ADD COLUMN decided_at INTEGER;
+
+-- When the removal policy acted on a client missing from its export, and how.
+ALTER TABLE clients ADD COLUMN removed_at INTEGER;
+ALTER TABLE clients ADD COLUMN removal TEXT;      -- preserve | revoke | archive
+
+-- How many invitation emails a contact was sent, and when its state was last read back.
+ALTER TABLE contacts ADD COLUMN invitations INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contacts ADD COLUMN checked_at INTEGER;
+UPDATE contacts SET invitations = 1 WHERE invited_at IS NOT NULL;
+
+-- Clients that wait for an administrator: an ambiguous match (review) or told to be left alone.
+CREATE TABLE reviews (
+    connector TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    state     TEXT NOT NULL,                 -- open | ignored
+    reason    TEXT NOT NULL,
+    opened_at INTEGER NOT NULL,
+    PRIMARY KEY (connector, client_id)
+);
+
+-- What a cycle in plan mode (staging) would have done, kept for the latest few such cycles.
+CREATE TABLE staged (
+    cycle_id    INTEGER NOT NULL REFERENCES cycles(id),
+    seq         INTEGER NOT NULL,
+    connector   TEXT NOT NULL,
+    client_id   TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    description TEXT NOT NULL,
+    PRIMARY KEY (cycle_id, seq)
+);
+CREATE INDEX outbox_by_cycle ON outbox(cycle_id, state);
+)sql",
 };
 
 }  // namespace

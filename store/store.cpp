@@ -14,6 +14,7 @@ std::string_view to_string(CycleOutcome outcome) {
         case CycleOutcome::Problems: return "problems";
         case CycleOutcome::Failed: return "failed";
         case CycleOutcome::Interrupted: return "interrupted";
+        case CycleOutcome::Held: return "held";
     }
     return "running";
 }
@@ -26,6 +27,7 @@ std::string_view to_string(ContactState state) {
         case ContactState::Invited: return "invited";
         case ContactState::Activated: return "activated";
         case ContactState::Failed: return "failed";
+        case ContactState::Deactivated: return "deactivated";
     }
     return "not_invited";
 }
@@ -46,6 +48,8 @@ std::string_view to_string(OutboxState state) {
         case OutboxState::Done: return "done";
         case OutboxState::Failed: return "failed";
         case OutboxState::Superseded: return "superseded";
+        case OutboxState::Held: return "held";
+        case OutboxState::Rejected: return "rejected";
     }
     return "pending";
 }
@@ -54,14 +58,15 @@ namespace {
 
 CycleOutcome outcome_from(std::string_view text) {
     for (auto outcome : {CycleOutcome::Running, CycleOutcome::Ok, CycleOutcome::Problems, CycleOutcome::Failed,
-                         CycleOutcome::Interrupted}) {
+                         CycleOutcome::Interrupted, CycleOutcome::Held}) {
         if (to_string(outcome) == text) return outcome;
     }
     return CycleOutcome::Failed;
 }
 
 ContactState contact_state_from(std::string_view text) {
-    for (auto state : {ContactState::NotInvited, ContactState::Invited, ContactState::Activated, ContactState::Failed}) {
+    for (auto state : {ContactState::NotInvited, ContactState::Invited, ContactState::Activated, ContactState::Failed,
+                       ContactState::Deactivated}) {
         if (to_string(state) == text) return state;
     }
     return ContactState::NotInvited;
@@ -69,7 +74,7 @@ ContactState contact_state_from(std::string_view text) {
 
 OutboxState outbox_state_from(std::string_view text) {
     for (auto state : {OutboxState::Pending, OutboxState::InFlight, OutboxState::Done, OutboxState::Failed,
-                       OutboxState::Superseded}) {
+                       OutboxState::Superseded, OutboxState::Held, OutboxState::Rejected}) {
         if (to_string(state) == text) return state;
     }
     return OutboxState::Failed;
@@ -103,11 +108,58 @@ ContactRow contact_from(const sqlite::Statement& row) {
     contact.state = contact_state_from(row.column_text(5));
     if (auto at = row.column_optional_int(6)) contact.invited_at = from_unix_seconds(*at);
     contact.last_error = row.column_text(7);
+    contact.invitations = row.column_int(8);
+    if (auto at = row.column_optional_int(9)) contact.checked_at = from_unix_seconds(*at);
     return contact;
 }
 
+constexpr std::string_view kSnapshotColumns = "client_id, content_hash, applied_hash, absent_count, removal";
+
+SnapshotRow snapshot_from(const sqlite::Statement& row) {
+    return {ClientId(row.column_text(0)), row.column_text(1), row.column_optional_text(2), row.column_int(3),
+            row.column_optional_text(4)};
+}
+
+CycleRecord cycle_from(const sqlite::Statement& row) {
+    CycleRecord record;
+    record.id = CycleId(row.column_int(0));
+    record.started_at = from_unix_seconds(row.column_int(1));
+    if (auto finished = row.column_optional_int(2)) record.finished_at = from_unix_seconds(*finished);
+    record.mode = row.column_text(3);
+    record.trigger = row.column_text(4);
+    record.outcome = outcome_from(row.column_text(5));
+    record.summary_json = row.column_text(6);
+    return record;
+}
+
+AuditRecord audit_record_from(const sqlite::Statement& row) {
+    AuditRecord record;
+    record.id = row.column_int(0);
+    record.at = from_unix_seconds(row.column_int(1));
+    if (auto cycle = row.column_optional_int(2)) record.entry.cycle = CycleId(*cycle);
+    if (auto operation = row.column_optional_int(3)) record.entry.operation = OperationId(*operation);
+    record.entry.connector = ConnectorName(row.column_text(4));
+    record.entry.client = ClientId(row.column_text(5));
+    record.entry.action = row.column_text(6);
+    record.entry.target = row.column_text(7);
+    record.entry.outcome = row.column_text(8);
+    record.entry.detail = row.column_text(9);
+    return record;
+}
+
+constexpr std::string_view kOutboxColumns =
+    "id, cycle_id, connector, client_id, kind, payload, idempotency_key, state, attempts, coalesce(last_error, '')";
+
+OutboxRow outbox_row_from(const sqlite::Statement& row) {
+    return {OperationId(row.column_int(0)), CycleId(row.column_int(1)), ConnectorName(row.column_text(2)),
+            ClientId(row.column_text(3)),  row.column_text(4),          row.column_text(5),
+            row.column_text(6),            outbox_state_from(row.column_text(7)),
+            row.column_int(8),             row.column_text(9)};
+}
+
 constexpr std::string_view kContactColumns =
-    "email, contact_id, first_name, last_name, origin, state, invited_at, coalesce(last_error, '')";
+    "email, contact_id, first_name, last_name, origin, state, invited_at, coalesce(last_error, ''), invitations, "
+    "checked_at";
 
 }  // namespace
 
@@ -176,15 +228,14 @@ std::optional<CycleRecord> Store::last_cycle(bool only_finished) {
                                          : "SELECT id, started_at, finished_at, mode, trigger, outcome, summary FROM "
                                            "cycles ORDER BY id DESC LIMIT 1");
     if (!row.step()) return std::nullopt;
-    CycleRecord record;
-    record.id = CycleId(row.column_int(0));
-    record.started_at = from_unix_seconds(row.column_int(1));
-    if (auto finished = row.column_optional_int(2)) record.finished_at = from_unix_seconds(*finished);
-    record.mode = row.column_text(3);
-    record.trigger = row.column_text(4);
-    record.outcome = outcome_from(row.column_text(5));
-    record.summary_json = row.column_text(6);
-    return record;
+    return cycle_from(row);
+}
+
+std::optional<CycleRecord> Store::cycle(const CycleId& cycle) {
+    auto row = db_.prepare("SELECT id, started_at, finished_at, mode, trigger, outcome, summary FROM cycles WHERE id = ?1");
+    row.bind_all(cycle.value());
+    if (!row.step()) return std::nullopt;
+    return cycle_from(row);
 }
 
 // ---- intake -----------------------------------------------------------------------------------
@@ -238,15 +289,20 @@ std::vector<ProblemRecord> Store::problems() {
 
 std::map<ClientId, SnapshotRow> Store::snapshot(const ConnectorName& connector) {
     std::map<ClientId, SnapshotRow> out;
-    auto row = db_.prepare(
-        "SELECT client_id, content_hash, applied_hash, absent_count FROM clients WHERE connector = ?1");
+    auto row = db_.prepare("SELECT " + std::string(kSnapshotColumns) + " FROM clients WHERE connector = ?1");
     row.bind_all(connector.value());
     while (row.step()) {
-        SnapshotRow snapshot_row{ClientId(row.column_text(0)), row.column_text(1), row.column_optional_text(2),
-                                 row.column_int(3)};
-        out.emplace(snapshot_row.client, std::move(snapshot_row));
+        SnapshotRow snapshot = snapshot_from(row);
+        out.emplace(snapshot.client, std::move(snapshot));
     }
     return out;
+}
+
+std::optional<SnapshotRow> Store::snapshot_row(const ConnectorName& connector, const ClientId& client) {
+    auto row = db_.prepare("SELECT " + std::string(kSnapshotColumns) + " FROM clients WHERE connector = ?1 AND client_id = ?2");
+    row.bind_all(connector.value(), client.value());
+    if (!row.step()) return std::nullopt;
+    return snapshot_from(row);
 }
 
 std::vector<ConnectorName> Store::snapshot_connectors() {
@@ -261,7 +317,8 @@ void Store::upsert_client(const TaxClient& client, const std::string& content_ha
     db_.prepare(
            "INSERT INTO clients(connector, client_id, record, content_hash, first_seen_cycle, last_seen_cycle) "
            "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT(connector, client_id) DO UPDATE SET record = excluded.record, "
-           "content_hash = excluded.content_hash, last_seen_cycle = excluded.last_seen_cycle, absent_count = 0")
+           "content_hash = excluded.content_hash, last_seen_cycle = excluded.last_seen_cycle, absent_count = 0, "
+           "removed_at = NULL, removal = NULL")
         .bind_all(client.connector.value(), client.id.value(), record.dump(), content_hash, cycle.value())
         .run();
 }
@@ -285,6 +342,18 @@ void Store::count_absences(const ConnectorName& connector, const std::set<Client
 void Store::set_applied(const ConnectorName& connector, const ClientId& client, const std::string& applied_hash) {
     db_.prepare("UPDATE clients SET applied_hash = ?1 WHERE connector = ?2 AND client_id = ?3")
         .bind_all(applied_hash, connector.value(), client.value())
+        .run();
+}
+
+void Store::count_absences_again(const ConnectorName& connector) {
+    db_.prepare("UPDATE clients SET absent_count = absent_count + 1 WHERE connector = ?1 AND absent_count > 0")
+        .bind_all(connector.value())
+        .run();
+}
+
+void Store::mark_removed(const ConnectorName& connector, const ClientId& client, std::string_view removal) {
+    db_.prepare("UPDATE clients SET removed_at = ?1, removal = ?2 WHERE connector = ?3 AND client_id = ?4")
+        .bind_all(now(), removal, connector.value(), client.value())
         .run();
 }
 
@@ -404,6 +473,16 @@ void Store::remove_people_except(const ConnectorName& connector, const ClientId&
     }
 }
 
+std::optional<std::pair<ConnectorName, ClientId>> Store::client_of_contact(const ContactId& contact) {
+    auto row = db_.prepare(
+        "SELECT p.connector, p.client_id FROM people p JOIN clients c ON c.connector = p.connector AND "
+        "c.client_id = p.client_id AND c.absent_count = 0 WHERE p.contact_id = ?1 ORDER BY p.connector, p.client_id "
+        "LIMIT 1");
+    row.bind_all(contact.value());
+    if (!row.step()) return std::nullopt;
+    return std::pair{ConnectorName(row.column_text(0)), ClientId(row.column_text(1))};
+}
+
 std::int64_t Store::people_linked_to(const ContactId& contact) {
     auto row = db_.prepare("SELECT count(*) FROM people WHERE contact_id = ?1");
     row.bind_all(contact.value());
@@ -468,6 +547,60 @@ void Store::save_grant(const ConnectorName& connector, const ClientId& client, c
         .run();
 }
 
+void Store::delete_grant(const ConnectorName& connector, const ClientId& client, const Grant& grant) {
+    db_.prepare(
+           "DELETE FROM grants WHERE connector = ?1 AND client_id = ?2 AND contact_id = ?3 AND kind = ?4 AND target = ?5")
+        .bind_all(connector.value(), client.value(), grant.contact.value(), to_string(grant.kind), grant.target)
+        .run();
+}
+
+bool Store::grant_held_elsewhere(const ConnectorName& connector, const ClientId& client, const Grant& grant) {
+    auto row = db_.prepare(
+        "SELECT 1 FROM grants WHERE contact_id = ?1 AND kind = ?2 AND target = ?3 "
+        "AND NOT (connector = ?4 AND client_id = ?5) LIMIT 1");
+    row.bind_all(grant.contact.value(), to_string(grant.kind), grant.target, connector.value(), client.value());
+    return row.step();
+}
+
+std::int64_t Store::grant_count(const ContactId& contact) {
+    auto row = db_.prepare("SELECT count(*) FROM grants WHERE contact_id = ?1");
+    row.bind_all(contact.value());
+    row.step();
+    return row.column_int(0);
+}
+
+// ---- invitations ------------------------------------------------------------------------------
+
+void Store::count_invitation(const std::string& email) {
+    db_.prepare("UPDATE contacts SET invitations = invitations + 1, invited_at = ?1, updated_at = ?1 WHERE email = ?2")
+        .bind_all(now(), email)
+        .run();
+}
+
+std::vector<ContactRow> Store::contacts_to_check(SystemTime before, std::int64_t limit) {
+    std::vector<ContactRow> out;
+    auto row = db_.prepare("SELECT " + std::string(kContactColumns) +
+                           " FROM contacts WHERE state = 'invited' AND contact_id IS NOT NULL "
+                           "AND coalesce(checked_at, 0) < ?1 ORDER BY coalesce(checked_at, 0), email LIMIT ?2");
+    row.bind_all(to_unix_seconds(before), limit);
+    while (row.step()) out.push_back(contact_from(row));
+    return out;
+}
+
+void Store::set_contact_checked(const std::string& email, ContactState state) {
+    db_.prepare("UPDATE contacts SET state = ?1, checked_at = ?2, updated_at = ?2 WHERE email = ?3")
+        .bind_all(to_string(state), now(), email)
+        .run();
+}
+
+std::vector<ContactRow> Store::contacts_with_state(ContactState state) {
+    std::vector<ContactRow> out;
+    auto row = db_.prepare("SELECT " + std::string(kContactColumns) + " FROM contacts WHERE state = ?1 ORDER BY email");
+    row.bind_all(to_string(state));
+    while (row.step()) out.push_back(contact_from(row));
+    return out;
+}
+
 // ---- outbox -----------------------------------------------------------------------------------
 
 std::vector<OperationId> Store::enqueue(const CycleId& cycle, const std::vector<NewOperation>& operations) {
@@ -489,13 +622,10 @@ std::vector<OperationId> Store::enqueue(const CycleId& cycle, const std::vector<
 
 std::vector<OutboxRow> Store::open_operations() {
     std::vector<OutboxRow> out;
-    auto row = db_.prepare(
-        "SELECT id, cycle_id, connector, client_id, kind, payload, idempotency_key, state, attempts, "
-        "coalesce(last_error, '') FROM outbox WHERE state IN ('pending', 'in_flight') ORDER BY id");
+    auto row = db_.prepare("SELECT " + std::string(kOutboxColumns) +
+                           " FROM outbox WHERE state IN ('pending', 'in_flight') ORDER BY id");
     while (row.step()) {
-        out.push_back({OperationId(row.column_int(0)), CycleId(row.column_int(1)), ConnectorName(row.column_text(2)),
-                       ClientId(row.column_text(3)), row.column_text(4), row.column_text(5), row.column_text(6),
-                       outbox_state_from(row.column_text(7)), row.column_int(8), row.column_text(9)});
+        out.push_back(outbox_row_from(row));
     }
     return out;
 }
@@ -540,6 +670,18 @@ std::map<std::string, std::int64_t> Store::outbox_counts() {
     return out;
 }
 
+std::vector<OutboxRow> Store::client_operations(const ConnectorName& connector, const ClientId& client,
+                                                std::int64_t limit) {
+    std::vector<OutboxRow> out;
+    auto row = db_.prepare("SELECT " + std::string(kOutboxColumns) +
+                           " FROM outbox WHERE connector = ?1 AND client_id = ?2 ORDER BY id DESC LIMIT ?3");
+    row.bind_all(connector.value(), client.value(), limit);
+    while (row.step()) {
+        out.push_back(outbox_row_from(row));
+    }
+    return out;
+}
+
 std::int64_t waiting_operations(const std::map<std::string, std::int64_t>& outbox_counts) {
     std::int64_t waiting = 0;
     for (const OutboxState state : {OutboxState::Pending, OutboxState::InFlight}) {
@@ -571,31 +713,32 @@ std::vector<AuditRecord> Store::audit_trail(std::int64_t limit) {
         "SELECT id, at, cycle_id, op_id, connector, client_id, action, target, outcome, detail FROM audit "
         "ORDER BY id DESC LIMIT ?1");
     row.bind_all(limit);
-    while (row.step()) {
-        AuditRecord record;
-        record.id = row.column_int(0);
-        record.at = from_unix_seconds(row.column_int(1));
-        if (auto cycle = row.column_optional_int(2)) record.entry.cycle = CycleId(*cycle);
-        if (auto operation = row.column_optional_int(3)) record.entry.operation = OperationId(*operation);
-        record.entry.connector = ConnectorName(row.column_text(4));
-        record.entry.client = ClientId(row.column_text(5));
-        record.entry.action = row.column_text(6);
-        record.entry.target = row.column_text(7);
-        record.entry.outcome = row.column_text(8);
-        record.entry.detail = row.column_text(9);
-        out.push_back(std::move(record));
-    }
+    while (row.step()) out.push_back(audit_record_from(row));
+    return out;
+}
+
+std::vector<AuditRecord> Store::audit_records(const std::optional<std::pair<ConnectorName, ClientId>>& client,
+                                              std::optional<SystemTime> since) {
+    std::vector<AuditRecord> out;
+    auto row = db_.prepare(
+        "SELECT id, at, cycle_id, op_id, connector, client_id, action, target, outcome, detail FROM audit "
+        "WHERE (?1 IS NULL OR (connector = ?1 AND client_id = ?2)) AND at >= ?3 ORDER BY id");
+    row.bind_all(client ? std::optional<std::string>(client->first.value()) : std::nullopt,
+                 client ? std::optional<std::string>(client->second.value()) : std::nullopt,
+                 since ? to_unix_seconds(*since) : std::int64_t{0});
+    while (row.step()) out.push_back(audit_record_from(row));
     return out;
 }
 
 // ---- status -----------------------------------------------------------------------------------
 
-std::vector<PersonStatus> Store::person_statuses() {
+std::vector<PersonStatus> Store::person_statuses(std::optional<SystemTime> expired_before) {
     std::vector<PersonStatus> out;
     // Only people of clients still in the export; a person's invitation state is their contact's.
     auto row = db_.prepare(R"sql(
         SELECT p.connector, p.client_id, p.role, p.display_name, p.email, p.email_status,
-               coalesce(byid.state, byemail.state), coalesce(byid.last_error, byemail.last_error, '')
+               coalesce(byid.state, byemail.state), coalesce(byid.last_error, byemail.last_error, ''),
+               coalesce(byid.invited_at, byemail.invited_at)
         FROM people p
         JOIN clients c ON c.connector = p.connector AND c.client_id = p.client_id AND c.absent_count = 0
         LEFT JOIN contacts byid ON byid.contact_id = p.contact_id
@@ -616,6 +759,13 @@ std::vector<PersonStatus> Store::person_statuses() {
         } else {
             status.state = row.column_optional_text(6).value_or("not_invited");
             status.detail = row.column_text(7);
+            const auto invited_at = row.column_optional_int(8);
+            if (status.state == "invited" && expired_before && invited_at &&
+                from_unix_seconds(*invited_at) < *expired_before) {
+                status.state = "expired";
+                status.detail = "invited " + format_utc(from_unix_seconds(*invited_at)) +
+                                ", not accepted; `taxsync invite " + status.client.value() + " --resend`";
+            }
         }
         out.push_back(std::move(status));
     }

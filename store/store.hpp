@@ -20,7 +20,7 @@ namespace taxsync::store {
 
 // ---- cycles -----------------------------------------------------------------------------------
 
-enum class CycleOutcome { Running, Ok, Problems, Failed, Interrupted };
+enum class CycleOutcome { Running, Ok, Problems, Failed, Interrupted, Held };
 std::string_view to_string(CycleOutcome outcome);
 
 struct CycleRecord {
@@ -57,6 +57,7 @@ struct SnapshotRow {
     std::string content_hash;
     std::optional<std::string> applied_hash;
     std::int64_t absent_count = 0;
+    std::optional<std::string> removal;  // set once the removal policy acted: preserve | revoke | archive
 };
 
 // ---- links ------------------------------------------------------------------------------------
@@ -73,7 +74,7 @@ struct EntityLink {
     Origin origin = Origin::Created;
 };
 
-enum class ContactState { NotInvited, Invited, Activated, Failed };
+enum class ContactState { NotInvited, Invited, Activated, Failed, Deactivated };
 std::string_view to_string(ContactState state);
 
 struct ContactRow {
@@ -83,8 +84,10 @@ struct ContactRow {
     std::string last_name;
     Origin origin = Origin::Created;
     ContactState state = ContactState::NotInvited;
-    std::optional<SystemTime> invited_at;
+    std::optional<SystemTime> invited_at;  // the latest invitation email
     std::string last_error;
+    std::int64_t invitations = 0;          // invitation emails sent so far (kept by count_invitation)
+    std::optional<SystemTime> checked_at;  // when its state was last read back from the portal
 };
 
 struct PersonRow {
@@ -111,7 +114,9 @@ struct Grant {
 
 // ---- outbox and audit -------------------------------------------------------------------------
 
-enum class OutboxState { Pending, InFlight, Done, Failed, Superseded };
+/// Held: planned by a cycle that the safety gate stopped; it waits for `taxsync approve`.
+/// Rejected: an administrator said no with `taxsync reject`.
+enum class OutboxState { Pending, InFlight, Done, Failed, Superseded, Held, Rejected };
 std::string_view to_string(OutboxState state);
 
 struct NewOperation {
@@ -162,6 +167,34 @@ struct PersonStatus {
     std::string detail;
 };
 
+/// A cycle held at the safety gate whose operations still wait for a decision.
+struct HeldCycle {
+    CycleId id;
+    SystemTime started_at;
+    std::string reason;
+    std::int64_t operations = 0;
+};
+
+enum class ReviewState { Open, Ignored };
+std::string_view to_string(ReviewState state);
+
+/// A client that waits for an administrator instead of being synced.
+struct Review {
+    ConnectorName connector;
+    ClientId client;
+    ReviewState state = ReviewState::Open;
+    std::string reason;
+    SystemTime opened_at;
+};
+
+/// One operation a plan-mode cycle would have run.
+struct StagedOperation {
+    ConnectorName connector;
+    ClientId client;
+    std::string kind;
+    std::string description;
+};
+
 /// Operations still to run (pending or in flight) in the counts outbox_counts() returns.
 std::int64_t waiting_operations(const std::map<std::string, std::int64_t>& outbox_counts);
 
@@ -185,6 +218,23 @@ public:
     void finish_cycle(const CycleId& cycle, CycleOutcome outcome, const std::string& summary_json);
     std::optional<CycleRecord> last_cycle(bool only_finished = false);
 
+    std::optional<CycleRecord> cycle(const CycleId& cycle);
+
+    // the safety gate
+    /// Marks the cycle held for `reason` and its pending operations held.
+    void hold_cycle(const CycleId& cycle, const std::string& reason);
+    /// The newest cycle that still has held operations.
+    std::optional<HeldCycle> held_cycle();
+    /// A newer cycle planned the same work again: the held operations of older cycles are superseded.
+    void replace_held(const CycleId& by);
+    /// Held operations of `cycle` become pending (approve) or rejected (reject). Returns how many
+    /// changed; fails when the cycle holds nothing (never held, already decided, or replaced).
+    Expected<std::int64_t> decide_held(const CycleId& cycle, bool approve);
+
+    /// Records what a plan-mode cycle would have done; keeps only the latest `keep` such cycles.
+    void record_staged(const CycleId& cycle, const std::vector<StagedOperation>& operations, int keep = 5);
+    std::vector<StagedOperation> staged(const CycleId& cycle);
+
     // intake
     std::optional<std::string> source_fingerprint(const ConnectorName& connector);
     /// Replaces the connector's file records and problems with those of this read.
@@ -194,11 +244,16 @@ public:
 
     // snapshot
     std::map<ClientId, SnapshotRow> snapshot(const ConnectorName& connector);
+    std::optional<SnapshotRow> snapshot_row(const ConnectorName& connector, const ClientId& client);
     std::vector<ConnectorName> snapshot_connectors();
     void upsert_client(const TaxClient& client, const std::string& content_hash, const CycleId& cycle);
     /// Increments absent_count for clients of `connector` not in `present`.
     void count_absences(const ConnectorName& connector, const std::set<ClientId>& present);
+    /// The source was not read again (unchanged): clients already absent count one more cycle.
+    void count_absences_again(const ConnectorName& connector);
     void set_applied(const ConnectorName& connector, const ClientId& client, const std::string& applied_hash);
+    /// The removal policy acted on an absent client; cleared when the client is exported again.
+    void mark_removed(const ConnectorName& connector, const ClientId& client, std::string_view removal);
     std::optional<TaxClient> load_client(const ConnectorName& connector, const ClientId& client);
 
     // links
@@ -216,6 +271,8 @@ public:
     void save_person(const PersonRow& person);
     /// Removes person rows of this client whose role is not in `roles` (the spouse left the export).
     void remove_people_except(const ConnectorName& connector, const ClientId& client, const std::set<PersonRole>& roles);
+    /// A client still in its export with a person linked to `contact` (the first, by connector and id).
+    std::optional<std::pair<ConnectorName, ClientId>> client_of_contact(const ContactId& contact);
     /// How many persons (of any client) are linked to `contact`.
     std::int64_t people_linked_to(const ContactId& contact);
 
@@ -227,6 +284,26 @@ public:
 
     std::set<Grant> grants(const ConnectorName& connector, const ClientId& client);
     void save_grant(const ConnectorName& connector, const ClientId& client, const Grant& grant);
+    void delete_grant(const ConnectorName& connector, const ClientId& client, const Grant& grant);
+    /// Whether another client's grant gives `contact` the same kind and target (a shared group).
+    bool grant_held_elsewhere(const ConnectorName& connector, const ClientId& client, const Grant& grant);
+    /// How many grants `contact` holds, over all clients.
+    std::int64_t grant_count(const ContactId& contact);
+
+    // invitations
+    /// One more invitation email went to `email`, now.
+    void count_invitation(const std::string& email);
+    /// Invited contacts whose state was not read back since `before`, oldest check first.
+    std::vector<ContactRow> contacts_to_check(SystemTime before, std::int64_t limit);
+    void set_contact_checked(const std::string& email, ContactState state);
+    std::vector<ContactRow> contacts_with_state(ContactState state);
+
+    // review queue
+    void open_review(const ConnectorName& connector, const ClientId& client, const std::string& reason);
+    void set_review(const ConnectorName& connector, const ClientId& client, ReviewState state, const std::string& reason);
+    void close_review(const ConnectorName& connector, const ClientId& client);
+    std::optional<Review> review(const ConnectorName& connector, const ClientId& client);
+    std::vector<Review> reviews();
 
     // outbox
     /// Appends operations in order; returns their ids. Call inside a transaction with the
@@ -241,13 +318,20 @@ public:
     /// Open operations of a client that can no longer run (a prerequisite failed): failed with `reason`.
     void supersede_open(const ConnectorName& connector, const ClientId& client, const std::string& reason);
     std::map<std::string, std::int64_t> outbox_counts();
+    /// Every operation of one client, newest first.
+    std::vector<OutboxRow> client_operations(const ConnectorName& connector, const ClientId& client,
+                                             std::int64_t limit);
 
     // audit
     void audit(const AuditEntry& entry);
     std::vector<AuditRecord> audit_trail(std::int64_t limit);
+    /// Oldest first; `client` narrows it to one client; `since` to entries at or after that time.
+    std::vector<AuditRecord> audit_records(const std::optional<std::pair<ConnectorName, ClientId>>& client,
+                                           std::optional<SystemTime> since);
 
     // status
-    std::vector<PersonStatus> person_statuses();
+    /// `expired_before`: an invitation sent before then and not accepted shows as "expired".
+    std::vector<PersonStatus> person_statuses(std::optional<SystemTime> expired_before = std::nullopt);
 
 private:
     Store(sqlite::Database db, const Clock& clock) : db_(std::move(db)), clock_(&clock) {}

@@ -90,6 +90,8 @@ CasewarePortal::CasewarePortal(Settings settings, HttpClient& http, Clock& clock
       backoff_(settings_.retry, settings_.jitter_seed) {
     capabilities_.invitation_on_create = true;
     capabilities_.honours_idempotency_keys = settings_.honours_idempotency_keys;
+    capabilities_.revokes_access = true;
+    capabilities_.deactivates_contacts = true;
     while (!settings_.base_url.empty() && settings_.base_url.back() == '/') settings_.base_url.pop_back();
 }
 
@@ -264,6 +266,11 @@ Expected<std::optional<Contact>> CasewarePortal::find_contact(std::string_view e
     auto found = search_unique("users", "Email", email);
     if (found.has_error()) return unexpected(std::move(found).error());
     if (!found->has_value()) return std::optional<Contact>();
+    if (const std::string owner = text_field(**found, "OwnerType"); !owner.empty() && owner != "Contact") {
+        // A staff member's address in a client's record: never make a firm user the client's contact.
+        return fail(ErrorKind::Conflict, "the address " + std::string(email) + " belongs to a portal user of type " +
+                                             owner + ", not a client contact");
+    }
     auto contact = contact_from(**found);
     if (contact.has_error()) return unexpected(std::move(contact).error());
     return std::optional<Contact>(std::move(contact).value());
@@ -371,6 +378,35 @@ Expected<GroupId> CasewarePortal::ensure_group(std::string_view name) {
                                                });
     if (created.has_error()) return unexpected(std::move(created).error());
     return created->object;
+}
+
+Status CasewarePortal::unshare_entity(const EntityId& entity, const ContactId& contact, std::string_view role) {
+    auto role_guid = role_id(role);
+    if (role_guid.has_error()) return unexpected(std::move(role_guid).error());
+    // assumed: DELETE /entities/{id}/role-assignments?RoleId=..&PersonId=.. -> 204
+    auto response = call("DELETE",
+                         "/entities/" + entity.value() + "/role-assignments?RoleId=" + url_encode(*role_guid) +
+                             "&PersonId=" + url_encode(contact.value()),
+                         nullptr, Replay::Safe);
+    if (response.has_error() && response.error().kind != ErrorKind::NotFound) return unexpected(std::move(response).error());
+    return ok();
+}
+
+Status CasewarePortal::remove_from_group(const GroupId& group, const ContactId& contact) {
+    // documented: PATCH /groups/{id}/user-assignments {"isRemove": true, "people": [...]}
+    const std::string body = json{{"isRemove", true}, {"people", json::array({contact.value()})}}.dump();
+    auto response = call("PATCH", "/groups/" + group.value() + "/user-assignments", &body, Replay::Safe);
+    if (response.has_error()) return unexpected(std::move(response).error());
+    return ok();
+}
+
+Status CasewarePortal::deactivate_contact(const ContactId& contact) {
+    // documented: disabling is PATCH {"OwnerType": "Contact", "InActiveDate": "YYYY-MM-DD"}
+    const std::string today = format_utc(clock_.now()).substr(0, 10);
+    const std::string body = json{{"OwnerType", "Contact"}, {"InActiveDate", today}}.dump();
+    auto response = call("PATCH", "/users/" + contact.value(), &body, Replay::Safe);
+    if (response.has_error()) return unexpected(std::move(response).error());
+    return ok();
 }
 
 Status CasewarePortal::add_to_group(const GroupId& group, const ContactId& contact) {

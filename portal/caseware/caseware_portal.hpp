@@ -51,6 +51,9 @@ public:
     Status add_to_group(const GroupId& group, const ContactId& contact) override;
     Expected<FolderId> ensure_folder(const EntityId& entity, std::string_view path) override;
     Status set_folder_access(const FolderId& folder, const ContactId& contact, FolderAccess access) override;
+    Status unshare_entity(const EntityId& entity, const ContactId& contact, std::string_view role) override;
+    Status remove_from_group(const GroupId& group, const ContactId& contact) override;
+    Status deactivate_contact(const ContactId& contact) override;
 
 private:
     struct Token {
