@@ -321,7 +321,7 @@ void load_policy(Checker& check, const toml::table& root, Config& config) {
         if (auto n = check.integer(*invitations, "reinvite_after_days", 0, 365)) invites.reinvite_after = std::chrono::hours(24 * *n);
         if (auto n = check.integer(*invitations, "max_reinvites", 0, 20)) invites.max_reinvites = static_cast<int>(*n);
         if (auto n = check.integer(*invitations, "valid_days", 1, 365)) invites.valid_for = std::chrono::hours(24 * *n);
-        if (auto n = check.integer(*invitations, "recheck_hours", 1, 24 * 30)) invites.recheck_after = std::chrono::hours(*n);
+        if (auto n = check.integer(*invitations, "recheck_hours", 0, 24 * 30)) invites.recheck_after = std::chrono::hours(*n);
         if (auto n = check.integer(*invitations, "checks_per_cycle", 0, 100'000)) {
             invites.checks_per_cycle = static_cast<std::size_t>(*n);
         }

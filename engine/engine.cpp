@@ -369,7 +369,7 @@ void Engine::plan(const CycleId& cycle, CycleReport& report, Intake& intake) {
             const ClientKey key{connector->name(), id};
             const auto change = intake.changes.find(key);
             const ClientChange how = change != intake.changes.end() ? change->second : ClientChange::Unchanged;
-            if (how != ClientChange::Added) ++known_clients;
+            if (how != ClientChange::Added && !row.removal) ++known_clients;
             if (resumed_index.count(key) != 0) continue;
             if (const auto review = store_.review(key.first, key.second)) {
                 if (review->state == store::ReviewState::Open && row.applied_hash != applied_hash(row.content_hash, rules_fingerprint_)) {
@@ -548,6 +548,18 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
                 store_.open_review(row.connector, row.client, mapping::describe(*action) + ": " + error.message);
                 report.reviews.push_back(row.connector.value() + ":" + row.client.value() + ": " + error.message);
                 log_.warn("{}:{} waits in the review queue: {}", row.connector, row.client, error.message);
+                // Other clients that name the same address wait with it: their steps need that contact.
+                if (const auto email = mapping::contact_email(*action)) {
+                    for (const auto& other : store_.clients_naming(*email)) {
+                        if (other == key) continue;
+                        const std::string reason = "shares the address " + *email + " with " + row.connector.value() +
+                                                   ":" + row.client.value() + ", which waits in review";
+                        store_.open_review(other.first, other.second, reason);
+                        store_.supersede_open(other.first, other.second, reason);
+                        failed.insert(other);
+                        report.reviews.push_back(other.first.value() + ":" + other.second.value() + ": " + reason);
+                    }
+                }
             }
             if (error.kind == ErrorKind::Unauthorized || error.kind == ErrorKind::Forbidden) {
                 report.stopped = Error{error.kind, "the portal refused taxsync's credentials: " + error.message};

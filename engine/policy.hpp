@@ -28,7 +28,7 @@ struct InvitationPolicy {
     std::chrono::hours reinvite_after{0};  // 0: never send a reminder on its own
     int max_reinvites = 2;                 // reminders per contact, at most
     std::chrono::hours valid_for{24 * 30};  // an invitation older than this, not accepted, is "expired"
-    std::chrono::hours recheck_after{6};   // read an invited contact's activation back this often
+    std::chrono::hours recheck_after{6};   // read an invited contact's activation back this often (0: every cycle)
     std::size_t checks_per_cycle = 200;    // at most this many read-backs per cycle
 };
 

@@ -72,6 +72,14 @@ bool sends_invitation(const Action& action) {
     return (create != nullptr && create->invite) || std::holds_alternative<InviteContact>(action);
 }
 
+std::optional<std::string> contact_email(const Action& action) {
+    if (const auto* a = std::get_if<CreateContact>(&action)) return a->email;
+    if (const auto* a = std::get_if<UpdateContact>(&action)) return a->email;
+    if (const auto* a = std::get_if<InviteContact>(&action)) return a->email;
+    if (const auto* a = std::get_if<DeactivateContact>(&action)) return a->email;
+    return std::nullopt;
+}
+
 bool removes_access(const Action& action) {
     return std::holds_alternative<RevokeAccess>(action) || std::holds_alternative<DeactivateContact>(action);
 }

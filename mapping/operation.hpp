@@ -4,6 +4,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -83,6 +84,8 @@ std::string kind_of(const Action& action);
 std::string describe(const Action& action);
 /// True for the steps that send an invitation email.
 bool sends_invitation(const Action& action);
+/// The contact address a contact step (create, update, invite, deactivate) is about; none for others.
+std::optional<std::string> contact_email(const Action& action);
 /// True for the steps that take access away (revocations, deactivations).
 bool removes_access(const Action& action);
 

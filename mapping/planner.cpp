@@ -50,6 +50,9 @@ std::vector<Action> plan_client(const DesiredClient& desired, const KnownState& 
             // The contact is this person's alone: change its address rather than make a second one.
             contact_steps.emplace_back(
                 UpdateContact{previous->email, contact.email, contact.first_name, contact.last_name});
+            // The new address has never been invited: it gets the invitation (skipped at run time
+            // when the person had already accepted under the old address).
+            if (desired.invite) contact_steps.emplace_back(InviteContact{contact.email, contact.invitation_message, false});
             grants = rename_grants(grants, previous->email, contact.email);
         } else if (exists) {
             const auto linked = known.linked.find(contact.roles.front());

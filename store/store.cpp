@@ -352,7 +352,9 @@ void Store::count_absences_again(const ConnectorName& connector) {
 }
 
 void Store::mark_removed(const ConnectorName& connector, const ClientId& client, std::string_view removal) {
-    db_.prepare("UPDATE clients SET removed_at = ?1, removal = ?2 WHERE connector = ?3 AND client_id = ?4")
+    // The applied mark goes too: should the client come back, it is planned afresh.
+    db_.prepare(
+           "UPDATE clients SET removed_at = ?1, removal = ?2, applied_hash = NULL WHERE connector = ?3 AND client_id = ?4")
         .bind_all(now(), removal, connector.value(), client.value())
         .run();
 }
@@ -473,6 +475,17 @@ void Store::remove_people_except(const ConnectorName& connector, const ClientId&
     }
 }
 
+std::vector<std::pair<ConnectorName, ClientId>> Store::clients_naming(const std::string& email) {
+    std::vector<std::pair<ConnectorName, ClientId>> out;
+    auto row = db_.prepare(
+        "SELECT DISTINCT p.connector, p.client_id FROM people p JOIN clients c ON c.connector = p.connector AND "
+        "c.client_id = p.client_id AND c.absent_count = 0 WHERE p.email = ?1 AND p.email_status = 'usable' "
+        "ORDER BY p.connector, p.client_id");
+    row.bind_all(email);
+    while (row.step()) out.emplace_back(ConnectorName(row.column_text(0)), ClientId(row.column_text(1)));
+    return out;
+}
+
 std::optional<std::pair<ConnectorName, ClientId>> Store::client_of_contact(const ContactId& contact) {
     auto row = db_.prepare(
         "SELECT p.connector, p.client_id FROM people p JOIN clients c ON c.connector = p.connector AND "
@@ -581,7 +594,8 @@ std::vector<ContactRow> Store::contacts_to_check(SystemTime before, std::int64_t
     std::vector<ContactRow> out;
     auto row = db_.prepare("SELECT " + std::string(kContactColumns) +
                            " FROM contacts WHERE state = 'invited' AND contact_id IS NOT NULL "
-                           "AND coalesce(checked_at, 0) < ?1 ORDER BY coalesce(checked_at, 0), email LIMIT ?2");
+                           "AND coalesce(checked_at, invited_at, 0) <= ?1 ORDER BY coalesce(checked_at, invited_at, 0), email "
+                           "LIMIT ?2");
     row.bind_all(to_unix_seconds(before), limit);
     while (row.step()) out.push_back(contact_from(row));
     return out;

@@ -271,6 +271,8 @@ public:
     void save_person(const PersonRow& person);
     /// Removes person rows of this client whose role is not in `roles` (the spouse left the export).
     void remove_people_except(const ConnectorName& connector, const ClientId& client, const std::set<PersonRole>& roles);
+    /// Clients still in their export with a person whose usable address is `email`.
+    std::vector<std::pair<ConnectorName, ClientId>> clients_naming(const std::string& email);
     /// A client still in its export with a person linked to `contact` (the first, by connector and id).
     std::optional<std::pair<ConnectorName, ClientId>> client_of_contact(const ContactId& contact);
     /// How many persons (of any client) are linked to `contact`.
@@ -293,7 +295,7 @@ public:
     // invitations
     /// One more invitation email went to `email`, now.
     void count_invitation(const std::string& email);
-    /// Invited contacts whose state was not read back since `before`, oldest check first.
+    /// Invited contacts neither read back nor invited since `before`, the longest waiting first.
     std::vector<ContactRow> contacts_to_check(SystemTime before, std::int64_t limit);
     void set_contact_checked(const std::string& email, ContactState state);
     std::vector<ContactRow> contacts_with_state(ContactState state);

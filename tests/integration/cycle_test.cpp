@@ -143,6 +143,7 @@ TEST_F(CycleTest, ChangedEmailUpdatesTheContactInPlace) {
 
     EXPECT_EQ(user_id("elena.w@example.org"), elena);  // the same portal contact, new address
     EXPECT_TRUE(user_id("elena@example.org").empty());
+    EXPECT_EQ(emulator.invitations()["elena.w@example.org"], 1);  // the new address is invited, once
     EXPECT_EQ(emulator.state()["users"].size(), 4U);
     EXPECT_EQ(workspace.taxsync({"plan"}).exit_code, 0);
 }

@@ -86,11 +86,59 @@ TEST(Planner, ChangedEmailUpdatesTheContactAndKeepsItsGrants) {
     const auto exists = [](const std::string& email) { return email != "jane.new@example.com"; };
     PlanContext context;
     const auto actions = plan_client(after, fully_applied(before), exists, context);
-    ASSERT_EQ(actions.size(), 1U);
+    ASSERT_EQ(actions.size(), 2U);
     const auto* update = std::get_if<UpdateContact>(&actions[0]);
     ASSERT_NE(update, nullptr);
     EXPECT_EQ(update->old_email, "jane@example.com");
     EXPECT_EQ(update->email, "jane.new@example.com");
+    // The new address is invited; the grants follow the contact, so nothing else is needed.
+    const auto* invite = std::get_if<InviteContact>(&actions[1]);
+    ASSERT_NE(invite, nullptr);
+    EXPECT_EQ(invite->email, "jane.new@example.com");
+    EXPECT_FALSE(invite->reminder);
+}
+
+TEST(Planner, PreserveLeavesTheGrantsOfAPersonWhoLeftTheExport) {
+    const auto before = joint("john@example.com", "jane@example.com");
+    auto after = before;
+    after.contacts.pop_back();  // the spouse is no longer in the export
+    const auto exists = [](const std::string&) { return true; };
+    PlanContext preserve;
+    EXPECT_TRUE(plan_client(after, fully_applied(before), exists, preserve).empty());
+}
+
+TEST(Planner, RevokeTakesBackEveryGrantOfAPersonWhoLeftTheExport) {
+    const auto before = joint("john@example.com", "jane@example.com");
+    auto after = before;
+    after.contacts.pop_back();
+    const auto exists = [](const std::string&) { return true; };
+    PlanContext revoke(true);
+    const auto actions = plan_client(after, fully_applied(before), exists, revoke);
+    const auto known = fully_applied(before);
+    std::size_t janes = 0;
+    for (const auto& grant : known.grants) janes += grant.email == "jane@example.com" ? 1 : 0;
+    ASSERT_EQ(actions.size(), janes);
+    for (const Action& action : actions) {
+        const auto* revoked = std::get_if<RevokeAccess>(&action);
+        ASSERT_NE(revoked, nullptr) << describe(action);
+        EXPECT_EQ(revoked->email, "jane@example.com");
+        EXPECT_TRUE(removes_access(action));
+    }
+}
+
+TEST(Planner, RemovalTakesBackFoldersAndGroupsBeforeTheShareThenDeactivates) {
+    const auto known = fully_applied(joint("john@example.com", "jane@example.com"));
+    const auto actions = plan_removal(known, {"jane@example.com"});
+    ASSERT_EQ(actions.size(), known.grants.size() + 1);
+    std::vector<std::string> kinds;
+    for (std::size_t i = 0; i + 1 < actions.size(); ++i) kinds.push_back(std::get<RevokeAccess>(actions[i]).kind);
+    EXPECT_TRUE(std::is_sorted(kinds.begin(), kinds.end(), [](const std::string& a, const std::string& b) {
+        const auto rank = [](const std::string& kind) { return kind == "folder" ? 0 : kind == "group" ? 1 : 2; };
+        return rank(a) < rank(b);
+    }));
+    EXPECT_EQ(kinds.back(), "role");
+    EXPECT_EQ(std::get<DeactivateContact>(actions.back()).email, "jane@example.com");
+    EXPECT_TRUE(plan_removal(KnownState{}, {}).empty());
 }
 
 TEST(Planner, ChangedEmailOfASharedContactMakesANewContactInstead) {
@@ -132,6 +180,8 @@ TEST(Operation, JsonRoundTripKeepsEveryField) {
     const std::vector<Action> all = {
         CreateEntity{"k", "n"}, RenameEntity{"n2"}, CreateFolder{"2025/x"},
         CreateContact{"a@b.co", "A", "B", true, "hi"}, UpdateContact{"a@b.co", "c@d.co", "A", "B"},
+        RevokeAccess{"a@b.co", "folder", "2025/Tax Returns"}, DeactivateContact{"a@b.co"},
+        InviteContact{"a@b.co", "welcome back", true},
         ShareEntity{"a@b.co", "R"}, AddToGroup{"a@b.co", "G"}, SetFolderAccess{"a@b.co", "2025/x", Access::Upload}};
     for (const Action& action : all) {
         const auto back = action_from_json(kind_of(action), to_json_text(action));
