@@ -57,6 +57,46 @@ TEST_F(ServiceConfig, EverySettingIsReadAndRelativePathsFollowTheFile) {
     EXPECT_EQ(service.shutdown_deadline, std::chrono::seconds(5));
 }
 
+TEST_F(ServiceConfig, SyncPolicyDefaultsAreTheCarefulOnes) {
+    const auto config = load("");
+    ASSERT_TRUE(config.has_value());
+    const engine::SyncPolicy& policy = config->policy;
+    EXPECT_EQ(policy.removal, engine::RemovalPolicy::Preserve);
+    EXPECT_EQ(policy.absences_before_removal, 3);
+    EXPECT_EQ(policy.limits.max_invitations, 100U);
+    EXPECT_EQ(policy.limits.max_revocations, 10U);
+    EXPECT_EQ(policy.invitations.reinvite_after, std::chrono::hours(0));
+}
+
+TEST_F(ServiceConfig, SyncPolicyTablesAreRead) {
+    const auto config = load(
+        "\n[safety]\nmax_invitations = 0\nmax_revocations = 3\nmax_changed_percent = 50\n"
+        "[removal]\npolicy = \"archive\"\nafter_absences = 1\n"
+        "[invitations]\nreinvite_after_days = 7\nmax_reinvites = 1\nvalid_days = 14\nrecheck_hours = 0\n");
+    ASSERT_TRUE(config.has_value()) << config.error()[0].to_string();
+    const engine::SyncPolicy& policy = config->policy;
+    EXPECT_EQ(policy.limits.max_invitations, 0U);
+    EXPECT_EQ(policy.limits.max_revocations, 3U);
+    EXPECT_DOUBLE_EQ(policy.limits.max_changed_percent, 50.0);
+    EXPECT_EQ(policy.removal, engine::RemovalPolicy::Archive);
+    EXPECT_EQ(policy.absences_before_removal, 1);
+    EXPECT_EQ(policy.invitations.reinvite_after, std::chrono::hours(24 * 7));
+    EXPECT_EQ(policy.invitations.max_reinvites, 1);
+    EXPECT_EQ(policy.invitations.valid_for, std::chrono::hours(24 * 14));
+    EXPECT_EQ(policy.invitations.recheck_after, std::chrono::hours(0));
+}
+
+TEST_F(ServiceConfig, SyncPolicyMistakesAreNamedWithTheirPosition) {
+    const auto config = load("\n[removal]\npolicy = \"delete\"\nafter_absences = 0\n[safety]\nmax_invites = 5\n");
+    ASSERT_TRUE(config.has_error());
+    std::string all;
+    for (const auto& error : config.error()) all += error.to_string() + "\n";
+    EXPECT_NE(all.find(":5:10: policy must be \"preserve\", \"revoke\" or \"archive\", not \"delete\""), std::string::npos)
+        << all;
+    EXPECT_NE(all.find(":6:18: 'after_absences' must be between 1 and 1000"), std::string::npos) << all;
+    EXPECT_NE(all.find("unknown key 'max_invites' in [safety]"), std::string::npos) << all;
+}
+
 TEST_F(ServiceConfig, BadValuesAreNamedWithTheirPosition) {
     const auto config = load("interval_seconds = 1\nwatch = \"sometimes\"\nstatus_listen = \"0.0.0.0:9464\"\n"
                              "log_format = \"xml\"");

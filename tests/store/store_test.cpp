@@ -137,6 +137,68 @@ TEST_F(StoreTest, OutboxKeepsOrderAndStableKeys) {
     EXPECT_EQ(counts.at("failed"), 1);
 }
 
+TEST_F(StoreTest, HeldOperationsWaitForOneDecisionAndAreReplacedByANewerPlan) {
+    Store store = open();
+    const ConnectorName lacerte("lacerte");
+    const CycleId first = store.begin_cycle("apply", "once");
+    store.enqueue(first, {{lacerte, ClientId("1"), "create_entity", "{}"}, {lacerte, ClientId("2"), "create_entity", "{}"}});
+    store.hold_cycle(first, "2 invitations (limit 1)");
+    EXPECT_TRUE(store.open_operations().empty());
+    ASSERT_TRUE(store.held_cycle().has_value());
+    EXPECT_EQ(store.held_cycle()->id, first);
+    EXPECT_EQ(store.held_cycle()->operations, 2);
+    EXPECT_EQ(store.held_cycle()->reason, "2 invitations (limit 1)");
+
+    const CycleId second = store.begin_cycle("apply", "once");
+    store.replace_held(second);
+    store.enqueue(second, {{lacerte, ClientId("1"), "create_entity", "{}"}});
+    store.hold_cycle(second, "again");
+    EXPECT_EQ(store.held_cycle()->id, second);
+    const auto stale = store.decide_held(first, true);
+    ASSERT_TRUE(stale.has_error());
+    EXPECT_NE(stale.error().message.find("decide on cycle " + std::to_string(second.value())), std::string::npos);
+
+    const auto approved = store.decide_held(second, true);
+    ASSERT_TRUE(approved.has_value());
+    EXPECT_EQ(*approved, 1);
+    EXPECT_EQ(store.open_operations().size(), 1U);
+    EXPECT_FALSE(store.held_cycle().has_value());
+    const auto twice = store.decide_held(second, false);
+    ASSERT_TRUE(twice.has_error());
+    EXPECT_NE(twice.error().message.find("already approved"), std::string::npos);
+    EXPECT_TRUE(store.decide_held(CycleId(99), true).has_error());
+}
+
+TEST_F(StoreTest, ReviewsKeepAnIgnoredClientIgnored) {
+    Store store = open();
+    const ConnectorName lacerte("lacerte");
+    store.open_review(lacerte, ClientId("1"), "two entities");
+    store.open_review(lacerte, ClientId("1"), "still two entities");
+    ASSERT_EQ(store.reviews().size(), 1U);
+    EXPECT_EQ(store.review(lacerte, ClientId("1"))->reason, "still two entities");
+    store.set_review(lacerte, ClientId("1"), ReviewState::Ignored, "by an administrator");
+    store.open_review(lacerte, ClientId("1"), "a cycle found it again");
+    EXPECT_EQ(store.review(lacerte, ClientId("1"))->state, ReviewState::Ignored);
+    EXPECT_EQ(store.review(lacerte, ClientId("1"))->reason, "by an administrator");
+    store.close_review(lacerte, ClientId("1"));
+    EXPECT_FALSE(store.review(lacerte, ClientId("1")).has_value());
+}
+
+TEST_F(StoreTest, StagedPlansKeepOnlyTheLatestCycles) {
+    Store store = open();
+    std::vector<CycleId> cycles;
+    for (int i = 0; i < 4; ++i) {
+        cycles.push_back(store.begin_cycle("plan", "once"));
+        store.record_staged(cycles.back(), {{ConnectorName("lacerte"), ClientId(std::to_string(i)), "create_entity",
+                                             "create entity " + std::to_string(i)}},
+                            2);
+    }
+    EXPECT_TRUE(store.staged(cycles[0]).empty());
+    EXPECT_TRUE(store.staged(cycles[1]).empty());
+    ASSERT_EQ(store.staged(cycles[3]).size(), 1U);
+    EXPECT_EQ(store.staged(cycles[3])[0].description, "create entity 3");
+}
+
 TEST_F(StoreTest, SupersedeClosesOnlyThatClientsOpenOperations) {
     Store store = open();
     const CycleId cycle = store.begin_cycle("apply", "once");
