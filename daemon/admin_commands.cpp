@@ -69,7 +69,8 @@ void nudge_service(const AdminContext& admin) {
     }
 }
 
-// "connector:client" or a bare client id that only one connector knows.
+}  // namespace
+
 Expected<ClientKey> resolve_client(store::Store& store, const std::string& text) {
     if (const auto colon = text.find(':'); colon != std::string::npos) {
         ClientKey key{ConnectorName(text.substr(0, colon)), ClientId(text.substr(colon + 1))};
@@ -90,6 +91,8 @@ Expected<ClientKey> resolve_client(store::Store& store, const std::string& text)
     }
     return found.front();
 }
+
+namespace {
 
 std::string name_of(const ClientKey& key) { return key.first.value() + ":" + key.second.value(); }
 

@@ -35,6 +35,7 @@ public:
 
     [[nodiscard]] engine::Engine& engine() { return *engine_; }
     [[nodiscard]] store::Store& store() { return *store_; }
+    [[nodiscard]] portal::Portal& portal() { return *portal_; }
     [[nodiscard]] const Config& config() const { return config_; }
     [[nodiscard]] const Logger& log() const { return log_; }
 

@@ -14,6 +14,7 @@
 #include "daemon/output.hpp"
 #include "daemon/service.hpp"
 #include "daemon/service_manager.hpp"
+#include "engine/verify.hpp"
 
 namespace taxsync::daemon {
 
@@ -82,6 +83,56 @@ int run_once(const CommandContext& context) {
 int run_plan(const CommandContext& context) {
     return with_application(context, StateAccess::Shared, [&](Application& app) {
         return report_plan(context, app.engine().run_cycle(engine::Mode::Plan, "plan"));
+    });
+}
+
+int run_verify(const CommandContext& context, const std::string& client, bool repair) {
+    return with_application(context, StateAccess::Shared, [&](Application& app) {
+        store::Store& store = app.store();
+        engine::ClientKeys keys;
+        if (!client.empty()) {
+            auto key = resolve_client(store, client);
+            if (key.has_error()) {
+                context.err << "taxsync: " << key.error().message << "\n";
+                return exit_code::kError;
+            }
+            keys.push_back(*key);
+        }
+        if (!app.portal().capabilities().reads_access_back) {
+            context.err << "taxsync: the " << app.portal().dialect() << " portal cannot read access back\n";
+            return exit_code::kError;
+        }
+        if (auto connected = app.portal().connect(); connected.has_error()) {
+            context.err << "taxsync: " << connected.error().message << "\n";
+            return exit_code::kError;
+        }
+        const engine::VerifyReport report = engine::verify_access(store, app.portal(), keys);
+        std::ostream& out = context.out;
+        out << "Checked " << report.clients << " client(s): " << report.grants_checked << " grant(s) read back";
+        if (report.grants_not_checkable > 0) {
+            out << "; " << report.grants_not_checkable << " group membership(s) not checked (the portal offers no "
+                << "read-back of members)";
+        }
+        out << ".\n";
+        for (const auto& drift : report.drift) {
+            out << "  drift: " << drift.connector.value() << ":" << drift.client.value() << " " << drift.email << " "
+                << drift.found << "\n";
+        }
+        for (const auto& line : report.unmanaged) out << "  note: " << line << "\n";
+        for (const auto& line : report.errors) out << "  not checked: " << line << "\n";
+        if (report.drift.empty()) {
+            out << (report.errors.empty() ? "The portal matches what taxsync granted.\n" : "");
+            return report.errors.empty() ? exit_code::kOk : exit_code::kProblems;
+        }
+        if (!repair) {
+            out << report.drift.size() << " grant(s) drifted. `taxsync verify";
+            if (!client.empty()) out << " " << client;
+            out << " --repair` has the next cycle put them back.\n";
+            return exit_code::kProblems;
+        }
+        const std::size_t forgotten = engine::forget_drift(store, report);
+        out << forgotten << " grant(s) will be put back by the next cycle (through the safety gate).\n";
+        return exit_code::kOk;
     });
 }
 

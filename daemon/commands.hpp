@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <iosfwd>
+#include <string>
 
 namespace taxsync::daemon {
 
@@ -16,6 +17,8 @@ struct CommandContext {
 int run_once(const CommandContext& context);
 int run_plan(const CommandContext& context);
 int run_status(const CommandContext& context);
+/// `taxsync verify [CLIENT] [--repair]`: read back the access taxsync granted and report drift.
+int run_verify(const CommandContext& context, const std::string& client, bool repair);
 int run_config_check(const CommandContext& context);
 /// `taxsync run`: the long-running service, until SIGTERM or a stop from the service manager.
 int run_service(const CommandContext& context);

@@ -69,6 +69,11 @@ int main(int argc, char** argv) {
     auto* explain = app.add_subcommand("explain", "one client's records, links, access, waiting operations and history");
     explain->add_option("client", client, "CLIENT as connector:id (or the id alone)")->required();
 
+    bool repair = false;
+    auto* verify = app.add_subcommand("verify", "read back from the portal the access taxsync granted and report drift");
+    verify->add_option("client", client, "only this CLIENT (connector:id, or the id alone)");
+    verify->add_flag("--repair", repair, "have the next cycle put drifted access back");
+
     bool csv = false;
     std::string since;
     auto* audit = app.add_subcommand("audit", "the trail of portal writes");
@@ -119,6 +124,7 @@ int main(int argc, char** argv) {
             return run_invite(context, client, resend, pending);
         }
         if (explain->parsed()) return run_explain(context, client);
+        if (verify->parsed()) return run_verify(context, client, repair);
         if (audit->parsed()) return run_audit(context, client, since, csv);
     } catch (const std::exception& error) {
         std::cerr << "taxsync: unexpected failure: " << error.what() << "\n";

@@ -39,4 +39,12 @@ Status Portal::deactivate_contact(const ContactId& /*contact*/) {
     return fail(ErrorKind::Rejected, "the " + std::string(dialect()) + " portal cannot turn off a contact's login");
 }
 
+Expected<std::vector<Share>> Portal::entity_shares(const EntityId& /*entity*/) {
+    return fail(ErrorKind::Rejected, "the " + std::string(dialect()) + " portal cannot list an entity's shares");
+}
+
+Expected<std::map<ContactId, FolderAccess>> Portal::folder_access(const FolderId& /*folder*/) {
+    return fail(ErrorKind::Rejected, "the " + std::string(dialect()) + " portal cannot list a folder's permissions");
+}
+
 }  // namespace taxsync::portal

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/expected.hpp"
 #include "core/strong_id.hpp"
@@ -71,6 +72,13 @@ struct Capabilities {
     bool honours_idempotency_keys = false; // a lost answer may be retried blindly with the same key
     bool revokes_access = false;           // shares, group memberships and folder access can be taken back
     bool deactivates_contacts = false;     // a contact's login can be turned off
+    bool reads_access_back = false;        // entity shares and folder access can be read (taxsync verify)
+};
+
+/// One role share on an entity, as the portal holds it.
+struct Share {
+    std::string role;  // the role's name
+    ContactId contact;
 };
 
 class Portal {
@@ -109,6 +117,11 @@ public:
     virtual Status remove_from_group(const GroupId& group, const ContactId& contact);
     /// Turns off the contact's login; the contact and its history stay.
     virtual Status deactivate_contact(const ContactId& contact);
+
+    // Reading access back (`taxsync verify`).
+    virtual Expected<std::vector<Share>> entity_shares(const EntityId& entity);
+    /// Each person's access to the folder; people without an entry have none.
+    virtual Expected<std::map<ContactId, FolderAccess>> folder_access(const FolderId& folder);
 };
 
 }  // namespace taxsync::portal

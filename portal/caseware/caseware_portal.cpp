@@ -92,6 +92,7 @@ CasewarePortal::CasewarePortal(Settings settings, HttpClient& http, Clock& clock
     capabilities_.honours_idempotency_keys = settings_.honours_idempotency_keys;
     capabilities_.revokes_access = true;
     capabilities_.deactivates_contacts = true;
+    capabilities_.reads_access_back = true;
     while (!settings_.base_url.empty() && settings_.base_url.back() == '/') settings_.base_url.pop_back();
 }
 
@@ -326,18 +327,22 @@ Status CasewarePortal::invite_contact(const ContactId& contact, std::string_view
 
 // ---- access -----------------------------------------------------------------------------------
 
-Expected<std::string> CasewarePortal::role_id(std::string_view role_name) {
-    if (role_ids_.empty()) {
-        // documented: GET /roles -> [{"CWGuid","Name"}]
-        auto response = call("GET", "/roles?pageSize=1000", nullptr, Replay::Safe);
-        if (response.has_error()) return unexpected(std::move(response).error());
-        auto list = parse_body(*response, "the role list");
-        if (list.has_error()) return unexpected(std::move(list).error());
-        for (const json& role : *list) {
-            const std::string id = text_field(role, "CWGuid");
-            if (!id.empty()) role_ids_[text_field(role, "Name")] = id;
-        }
+Status CasewarePortal::load_roles() {
+    if (!role_ids_.empty()) return ok();
+    // documented: GET /roles -> [{"CWGuid","Name"}]
+    auto response = call("GET", "/roles?pageSize=1000", nullptr, Replay::Safe);
+    if (response.has_error()) return unexpected(std::move(response).error());
+    auto list = parse_body(*response, "the role list");
+    if (list.has_error()) return unexpected(std::move(list).error());
+    for (const json& role : *list) {
+        const std::string id = text_field(role, "CWGuid");
+        if (!id.empty()) role_ids_[text_field(role, "Name")] = id;
     }
+    return ok();
+}
+
+Expected<std::string> CasewarePortal::role_id(std::string_view role_name) {
+    if (auto loaded = load_roles(); loaded.has_error()) return unexpected(std::move(loaded).error());
     const auto found = role_ids_.find(role_name);
     if (found == role_ids_.end()) {
         return fail(ErrorKind::Rejected, "the portal has no role named '" + std::string(role_name) + "'");
@@ -390,6 +395,39 @@ Status CasewarePortal::unshare_entity(const EntityId& entity, const ContactId& c
                          nullptr, Replay::Safe);
     if (response.has_error() && response.error().kind != ErrorKind::NotFound) return unexpected(std::move(response).error());
     return ok();
+}
+
+Expected<std::vector<Share>> CasewarePortal::entity_shares(const EntityId& entity) {
+    if (auto loaded = load_roles(); loaded.has_error()) return unexpected(std::move(loaded).error());
+    // documented: GET /entities/{id}/role-assignments -> [{"RoleId","PersonId"}]
+    auto response = call("GET", "/entities/" + entity.value() + "/role-assignments", nullptr, Replay::Safe);
+    if (response.has_error()) return unexpected(std::move(response).error());
+    auto list = parse_body(*response, "the entity's role assignments");
+    if (list.has_error()) return unexpected(std::move(list).error());
+    std::vector<Share> shares;
+    for (const json& assignment : *list) {
+        const std::string role = text_field(assignment, "RoleId");
+        std::string name = role;
+        for (const auto& [role_name, id] : role_ids_) {
+            if (id == role) name = role_name;
+        }
+        shares.push_back({name, ContactId(text_field(assignment, "PersonId"))});
+    }
+    return shares;
+}
+
+Expected<std::map<ContactId, FolderAccess>> CasewarePortal::folder_access(const FolderId& folder) {
+    // assumed: GET /folders/{id}/permissions -> [{"PersonId","Access": "read"|"upload"|"none"}]
+    auto response = call("GET", "/folders/" + folder.value() + "/permissions", nullptr, Replay::Safe);
+    if (response.has_error()) return unexpected(std::move(response).error());
+    auto list = parse_body(*response, "the folder's permissions");
+    if (list.has_error()) return unexpected(std::move(list).error());
+    std::map<ContactId, FolderAccess> access;
+    for (const json& permission : *list) {
+        access[ContactId(text_field(permission, "PersonId"))] =
+            folder_access_from(text_field(permission, "Access")).value_or(FolderAccess::None);
+    }
+    return access;
 }
 
 Status CasewarePortal::remove_from_group(const GroupId& group, const ContactId& contact) {

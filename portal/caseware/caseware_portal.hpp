@@ -54,6 +54,8 @@ public:
     Status unshare_entity(const EntityId& entity, const ContactId& contact, std::string_view role) override;
     Status remove_from_group(const GroupId& group, const ContactId& contact) override;
     Status deactivate_contact(const ContactId& contact) override;
+    Expected<std::vector<Share>> entity_shares(const EntityId& entity) override;
+    Expected<std::map<ContactId, FolderAccess>> folder_access(const FolderId& folder) override;
 
 private:
     struct Token {
@@ -68,6 +70,7 @@ private:
     /// GET /<resource>?search=<field>='<value>'; at most one match is expected, two are a conflict.
     Expected<std::optional<nlohmann::json>> search_unique(std::string_view resource, std::string_view field,
                                                           std::string_view value);
+    Status load_roles();
     Expected<std::string> role_id(std::string_view role_name);
     /// Runs a create; on a conflict or a lost answer, `lookup` decides what exists.
     template <class T, class Lookup, class Parse>

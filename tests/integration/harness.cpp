@@ -69,7 +69,7 @@ nlohmann::json Emulator::api(const std::string& method, const std::string& path,
     if (response.has_error() || response->status >= 300) {
         throw std::runtime_error(method + " " + path + " failed: " + (response.has_value() ? response->body : ""));
     }
-    return nlohmann::json::parse(response->body);
+    return response->body.empty() ? nlohmann::json() : nlohmann::json::parse(response->body);
 }
 
 std::map<std::string, int> Emulator::invitations() {

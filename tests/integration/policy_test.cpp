@@ -356,6 +356,53 @@ TEST_F(PolicyTest, StagingRecordsThePlanAndSendsNothing) {
     EXPECT_GT(staged.size(), 10U);
 }
 
+TEST_F(PolicyTest, VerifyFindsAccessTakenAwayByHandAndRepairPutsItBack) {
+    configure("");
+    workspace.write_lacerte(base_rows());
+    ASSERT_EQ(workspace.taxsync({"once"}).exit_code, 0);
+    const auto clean = workspace.taxsync({"verify"});
+    EXPECT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+    EXPECT_NE(clean.out.find("The portal matches what taxsync granted"), std::string::npos) << clean.out;
+
+    // Staff take Marcus's share away and close a folder to Elena, by hand; someone else is added.
+    const std::string entity = entity_id("00202I");
+    const json state = emulator.state();
+    std::string role;
+    for (const auto& assignment : state["role_assignments"]) {
+        if (assignment["PersonId"] == user_id("marcus@example.com")) role = assignment["RoleId"];
+    }
+    emulator.api("DELETE", "/entities/" + entity + "/role-assignments?RoleId=" + role + "&PersonId=" +
+                               user_id("marcus@example.com"), nullptr);
+    std::string folder;
+    for (const auto& candidate : state["folders"]) {
+        if (candidate["EntityId"] == entity && candidate["Name"] == "Source Documents") folder = candidate["CWGuid"];
+    }
+    emulator.api("PUT", "/folders/" + folder + "/permissions",
+                 {{"PersonId", user_id("elena@example.org")}, {"Access", "none"}});
+    emulator.api("POST", "/entities/" + entity + "/role-assignments",
+                 {{"RoleId", role}, {"People", json::array({user_id("ruth@example.net")})}});
+
+    const auto found = workspace.taxsync({"verify"});
+    EXPECT_EQ(found.exit_code, 3) << found.out << found.err;
+    EXPECT_NE(found.out.find("lacerte:00202I marcus@example.com no longer holds the share"), std::string::npos)
+        << found.out;
+    EXPECT_NE(found.out.find("elena@example.org has none access to \"2025/Source Documents\" instead of upload"),
+              std::string::npos)
+        << found.out;
+    EXPECT_NE(found.out.find("also shared with ruth@example.net"), std::string::npos) << found.out;
+    EXPECT_EQ(workspace.taxsync({"verify", "00201I"}).exit_code, 0) << "another client has no drift";
+
+    const auto repair = workspace.taxsync({"verify", "00202I", "--repair"});
+    EXPECT_EQ(repair.exit_code, 0) << repair.out << repair.err;
+    EXPECT_NE(repair.out.find("2 grant(s) will be put back"), std::string::npos) << repair.out;
+    EXPECT_EQ(workspace.taxsync({"once"}).exit_code, 0);
+    const auto after = workspace.taxsync({"verify", "00202I"});
+    EXPECT_EQ(after.exit_code, 0) << after.out;
+    EXPECT_EQ(shares("marcus@example.com"), 1U);
+    EXPECT_EQ(open_folders("elena@example.org"), 2U);
+    EXPECT_EQ(emulator.invitations()["marcus@example.com"], 1) << "repair never re-invites";
+}
+
 TEST_F(PolicyTest, ExplainAndAuditTellTheStoryWithoutTaxIds) {
     configure("");
     workspace.write_lacerte(base_rows());
