@@ -60,6 +60,8 @@ std::vector<std::pair<std::string, std::size_t>> count_states(const std::vector<
     return counts;
 }
 
+namespace {
+
 void print_gate(const engine::CycleReport& report, std::ostream& out) {
     if (report.held) {
         out << "\nHeld at the safety gate: " << *report.held << ".\n";
@@ -75,6 +77,8 @@ void print_gate(const engine::CycleReport& report, std::ostream& out) {
         for (const auto& line : report.reviews) out << "  " << line << "\n";
     }
 }
+
+}  // namespace
 
 void print_plan(const engine::CycleReport& report, std::ostream& out) {
     if (report.plan.empty()) {
