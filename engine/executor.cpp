@@ -1,6 +1,10 @@
 #include "engine/executor.hpp"
 
+#include <algorithm>
 #include <variant>
+
+#include "core/digest.hpp"
+#include "core/text.hpp"
 
 namespace taxsync::engine {
 namespace {
@@ -26,6 +30,7 @@ std::string target_of(const mapping::Action& action) {
                           [](const mapping::ShareEntity& a) { return a.email + " as " + a.role; },
                           [](const mapping::AddToGroup& a) { return a.email + " in " + a.group; },
                           [](const mapping::SetFolderAccess& a) { return a.email + " on " + a.path; },
+                          [](const mapping::RequestFiles& a) { return "tax year " + a.tax_year; },
                       },
                       action);
 }
@@ -47,6 +52,7 @@ Expected<StepOutcome> Executor::run(const store::OutboxRow& row, const mapping::
             [&](const mapping::ShareEntity& a) { return share_entity(row, a); },
             [&](const mapping::AddToGroup& a) { return add_to_group(row, a); },
             [&](const mapping::SetFolderAccess& a) { return set_folder_access(row, a); },
+            [&](const mapping::RequestFiles& a) { return request_files(row, a); },
         },
         action);
 
@@ -337,6 +343,63 @@ Expected<StepOutcome> Executor::set_folder_access(const store::OutboxRow& row, c
     store_.save_grant(row.connector, row.client,
                       {target->contact, store::GrantKind::Folder, action.path, std::string(mapping::to_string(action.access))});
     return StepOutcome{};
+}
+
+// ---- document requests ------------------------------------------------------------------------
+
+// One request per contact, so each gets its own message; a FileRequest grant (target: the tax
+// year) is saved right after each, so a rerun after a crash or a partial failure skips it.
+Expected<StepOutcome> Executor::request_files(const store::OutboxRow& row, const mapping::RequestFiles& action) {
+    if (!portal_.capabilities().file_requests) {
+        return fail(ErrorKind::Rejected, "this portal does not support file requests; disable [document_request]");
+    }
+    auto entity = linked_entity(row);
+    if (entity.has_error()) return unexpected(std::move(entity).error());
+    const auto grants = store_.grants(row.connector, row.client);
+    StepOutcome outcome;
+    std::size_t sent = 0;
+    for (const mapping::FileRequestRecipient& recipient : action.recipients) {
+        if (auto named = check_named_by_export(row, recipient.email); named.has_error())
+            return unexpected(named.error());
+        auto contact = contact_for(recipient.email);
+        if (contact.has_error()) return unexpected(std::move(contact).error());
+        const store::Grant done{*contact, store::GrantKind::FileRequest, action.tax_year, ""};
+        if (grants.count(done) != 0) continue;
+        const bool collaborator = std::any_of(grants.begin(), grants.end(), [&](const store::Grant& grant) {
+            return grant.contact == *contact && grant.kind == store::GrantKind::Role &&
+                   iequals_ascii(grant.target, mapping::kCollaboratorRole);
+        });
+        if (!collaborator) {
+            return fail(ErrorKind::Rejected, recipient.email + " does not hold the \"" +
+                                                 std::string(mapping::kCollaboratorRole) +
+                                                 "\" role on this client's entity yet; no document request sent");
+        }
+        const portal::FileRequest request{
+            *entity,           {*contact},           action.subject,    action.description,
+            recipient.message, action.attach_folder, action.attach_file};
+        auto result =
+            portal_.request_files(request, row.idempotency_key + "-" + sha256_hex(recipient.email).substr(0, 16));
+        if (result.has_error()) {
+            if (result.error().kind == ErrorKind::Ambiguous) {
+                // It may have been sent: never risk a second one. The audit says to check the portal.
+                store_.save_grant(row.connector, row.client, done);
+                log_.warn(
+                    "{}:{}: the answer to the document request for {} was lost; it is counted as sent, "
+                    "check the portal",
+                    row.connector, row.client, recipient.email);
+            }
+            return unexpected(std::move(result).error());
+        }
+        store_.save_grant(row.connector, row.client, done);
+        ++sent;
+        outcome.detail += (outcome.detail.empty() ? "" : "; ") + recipient.email + ": request " + result->id +
+                          (result->attached ? " with attachment" : "") +
+                          (result->note.empty() ? "" : " (" + result->note + ")");
+        log_.info("requested documents for tax year {} from {} for {}:{}", action.tax_year, recipient.email,
+                  row.connector, row.client);
+    }
+    if (sent == 0) outcome.label = "already done";
+    return outcome;
 }
 
 }  // namespace taxsync::engine

@@ -40,6 +40,7 @@ private:
     Expected<StepOutcome> share_entity(const store::OutboxRow& row, const mapping::ShareEntity& action);
     Expected<StepOutcome> add_to_group(const store::OutboxRow& row, const mapping::AddToGroup& action);
     Expected<StepOutcome> set_folder_access(const store::OutboxRow& row, const mapping::SetFolderAccess& action);
+    Expected<StepOutcome> request_files(const store::OutboxRow& row, const mapping::RequestFiles& action);
 
     struct GrantTarget {
         EntityId entity;

@@ -28,6 +28,7 @@ std::string kind_of(const Action& action) {
                           [](const ShareEntity&) { return "share_entity"; },
                           [](const AddToGroup&) { return "add_to_group"; },
                           [](const SetFolderAccess&) { return "set_folder_access"; },
+                          [](const RequestFiles&) { return "request_files"; },
                       },
                       action);
 }
@@ -50,6 +51,16 @@ std::string describe(const Action& action) {
             [](const AddToGroup& a) { return "add " + a.email + " to group " + quoted(a.group); },
             [](const SetFolderAccess& a) {
                 return "give " + a.email + " " + std::string(to_string(a.access)) + " access to " + quoted(a.path);
+            },
+            [](const RequestFiles& a) {
+                std::string emails;
+                for (const FileRequestRecipient& recipient : a.recipients) {
+                    emails += (emails.empty() ? "" : ", ") + recipient.email;
+                }
+                return "request documents for tax year " + a.tax_year + " from " + emails + ": " + quoted(a.subject) +
+                       (a.attach_file.empty() ? ""
+                                              : " attaching " + quoted(a.attach_folder + "/" + a.attach_file) +
+                                                    " if the portal holds it");
             },
         },
         action);
@@ -81,6 +92,15 @@ std::string to_json_text(const Action& action) {
             [](const SetFolderAccess& a) {
                 return json{{"email", a.email}, {"path", a.path}, {"access", to_string(a.access)}};
             },
+            [](const RequestFiles& a) {
+                json recipients = json::array();
+                for (const FileRequestRecipient& recipient : a.recipients) {
+                    recipients.push_back({{"email", recipient.email}, {"message", recipient.message}});
+                }
+                return json{{"tax_year", a.tax_year},           {"subject", a.subject},
+                            {"description", a.description},     {"recipients", std::move(recipients)},
+                            {"attach_folder", a.attach_folder}, {"attach_file", a.attach_file}};
+            },
         },
         action);
     return out.dump();
@@ -104,6 +124,18 @@ Expected<Action> action_from_json(std::string_view kind, std::string_view json_t
     if (kind == "add_to_group") return Action{AddToGroup{text("email"), text("group")}};
     if (kind == "set_folder_access") {
         return Action{SetFolderAccess{text("email"), text("path"), text("access") == "upload" ? Access::Upload : Access::Read}};
+    }
+    if (kind == "request_files") {
+        RequestFiles request{text("tax_year"),      text("subject"),    text("description"), {},
+                             text("attach_folder"), text("attach_file")};
+        const json recipients = in.value("recipients", json::array());
+        if (!recipients.is_array()) return fail(ErrorKind::Internal, "request_files: recipients is not a list");
+        for (const json& recipient : recipients) {
+            if (!recipient.is_object()) return fail(ErrorKind::Internal, "request_files: a recipient is not an object");
+            request.recipients.push_back(
+                {recipient.value("email", std::string()), recipient.value("message", std::string())});
+        }
+        return Action{std::move(request)};
     }
     return fail(ErrorKind::Internal, "unknown outbox operation kind '" + std::string(kind) + "'");
 }

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "core/expected.hpp"
 #include "core/strong_id.hpp"
@@ -50,8 +51,22 @@ struct SetFolderAccess {
     Access access = Access::Read;
 };
 
+struct FileRequestRecipient {
+    std::string email;
+    std::string message;
+};
+/// A file request for one tax year to the contacts that have not had one for it yet.
+struct RequestFiles {
+    std::string tax_year;
+    std::string subject;
+    std::string description;
+    std::vector<FileRequestRecipient> recipients;
+    std::string attach_folder;  // with attach_file: a file to attach when the portal holds it
+    std::string attach_file;
+};
+
 using Action = std::variant<CreateEntity, RenameEntity, CreateFolder, CreateContact, UpdateContact, ShareEntity,
-                            AddToGroup, SetFolderAccess>;
+                            AddToGroup, SetFolderAccess, RequestFiles>;
 
 struct Operation {
     ConnectorName connector;

@@ -81,6 +81,19 @@ std::vector<Action> plan_client(const DesiredClient& desired, const KnownState& 
     }
     actions.insert(actions.end(), contact_steps.begin(), contact_steps.end());
     actions.insert(actions.end(), grant_steps.begin(), grant_steps.end());
+
+    // Last: the portal sends a file request only to contacts that exist and hold the role.
+    if (desired.file_request) {
+        const DesiredFileRequest& wanted = *desired.file_request;
+        RequestFiles request{wanted.tax_year,      wanted.subject,    wanted.description, {},
+                             wanted.attach_folder, wanted.attach_file};
+        for (const DesiredFileRecipient& recipient : wanted.recipients) {
+            if (grants.count({recipient.email, "file_request", wanted.tax_year, ""}) == 0) {
+                request.recipients.push_back({recipient.email, recipient.message});
+            }
+        }
+        if (!request.recipients.empty()) actions.emplace_back(std::move(request));
+    }
     return actions;
 }
 

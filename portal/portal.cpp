@@ -27,4 +27,9 @@ std::string_view to_string(CreateOutcome outcome) {
     return "created";
 }
 
+Expected<FileRequestResult> Portal::request_files(const FileRequest& /*request*/,
+                                                  std::string_view /*idempotency_key*/) {
+    return fail(ErrorKind::Rejected, "this portal does not support file requests");
+}
+
 }  // namespace taxsync::portal

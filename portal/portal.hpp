@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/expected.hpp"
 #include "core/strong_id.hpp"
@@ -69,6 +70,24 @@ struct CreateResult {
 struct Capabilities {
     bool invitation_on_create = true;      // creating a contact with invite=true sends the invitation
     bool honours_idempotency_keys = false; // a lost answer may be retried blindly with the same key
+    bool file_requests = false;            // request_files() is implemented
+};
+
+/// A request for documents to contacts of one entity; the portal emails each recipient.
+struct FileRequest {
+    EntityId entity;
+    std::vector<ContactId> recipients;  // each must hold the Entity Collaborator role on the entity
+    std::string subject;
+    std::string description;
+    std::string message;
+    std::string attach_folder;  // '/'-separated path under the entity; empty: nothing to attach
+    std::string attach_file;    // the file's name in that folder, attached only when it exists
+};
+
+struct FileRequestResult {
+    std::string id;         // the portal's id of the request
+    bool attached = false;  // the file to attach was found and attached
+    std::string note;       // why an attachment asked for was not attached
 };
 
 class Portal {
@@ -99,6 +118,9 @@ public:
     /// Creates the missing folders of a '/'-separated path under the entity; returns the last one.
     virtual Expected<FolderId> ensure_folder(const EntityId& entity, std::string_view path) = 0;
     virtual Status set_folder_access(const FolderId& folder, const ContactId& contact, FolderAccess access) = 0;
+
+    /// Sends a file request. Never resent blindly: a lost answer the dialect cannot settle is Ambiguous.
+    virtual Expected<FileRequestResult> request_files(const FileRequest& request, std::string_view idempotency_key);
 };
 
 }  // namespace taxsync::portal

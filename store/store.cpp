@@ -35,6 +35,7 @@ std::string_view to_string(GrantKind kind) {
         case GrantKind::Role: return "role";
         case GrantKind::Group: return "group";
         case GrantKind::Folder: return "folder";
+        case GrantKind::FileRequest: return "file_request";
     }
     return "role";
 }
@@ -78,6 +79,7 @@ OutboxState outbox_state_from(std::string_view text) {
 GrantKind grant_kind_from(std::string_view text) {
     if (text == "group") return GrantKind::Group;
     if (text == "folder") return GrantKind::Folder;
+    if (text == "file_request") return GrantKind::FileRequest;
     return GrantKind::Role;
 }
 

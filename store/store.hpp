@@ -97,7 +97,8 @@ struct PersonRow {
     std::optional<ContactId> contact;
 };
 
-enum class GrantKind { Role, Group, Folder };
+/// FileRequest records a document request sent to the contact; its target is the tax year.
+enum class GrantKind { Role, Group, Folder, FileRequest };
 std::string_view to_string(GrantKind kind);
 
 struct Grant {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/logger.hpp"
@@ -51,8 +52,19 @@ public:
     Status add_to_group(const GroupId& group, const ContactId& contact) override;
     Expected<FolderId> ensure_folder(const EntityId& entity, std::string_view path) override;
     Status set_folder_access(const FolderId& folder, const ContactId& contact, FolderAccess access) override;
+    Expected<FileRequestResult> request_files(const FileRequest& request, std::string_view idempotency_key) override;
 
 private:
+    struct FolderEntry {
+        std::string id;
+        std::string name;
+        std::string parent;  // empty at the entity's top
+    };
+    Expected<std::vector<FolderEntry>> list_folders(const EntityId& entity);
+    /// The CWGuid of a file in a folder of the entity; none when the folder or the file is missing.
+    Expected<std::optional<std::string>> find_document(const EntityId& entity, std::string_view folder_path,
+                                                       std::string_view file_name);
+
     struct Token {
         std::string value;
         SteadyTime expires_at{};
