@@ -140,6 +140,37 @@ attach = "{tax_year}/Organizer/{client_id} Organizer.pdf"
     EXPECT_NE(workspace.taxsync({"plan"}).out.find("Nothing to do"), std::string::npos);
 }
 
+TEST_F(OverrideRequestTest, ALostAnswerToADocumentRequestIsNeverFollowedByASecondRequest) {
+    workspace.write_config("", "[document_request]\nenabled = true\n");
+    workspace.write_lacerte(two_clients());
+    // The portal sends the first request but its answer never arrives.
+    emulator.faults(
+        {{"rules", json::array({{{"method", "POST"}, {"path", "/activities"}, {"drop", "after"}, {"times", 1}}})}});
+    const auto first = workspace.taxsync({"once"});
+    EXPECT_NE(first.exit_code, 0) << first.out;  // reported, not hidden
+    EXPECT_NE(workspace.transcript().find("counted as sent"), std::string::npos) << first.out << first.err;
+
+    emulator.faults({{"rules", json::array()}});
+    const auto second = workspace.taxsync({"once"});
+    EXPECT_EQ(second.exit_code, 0) << second.out << second.err;
+    const std::map<std::string, int> once = {
+        {"berg@example.net", 1}, {"marcus@example.com", 1}, {"elena@example.org", 1}};
+    EXPECT_EQ(file_requests(), once);
+    EXPECT_EQ(emulator.count_requests("POST", "/activities"), 3U);
+}
+
+TEST_F(OverrideRequestTest, WithHonouredIdempotencyKeysALostAnswerIsRecoveredInTheSameCycle) {
+    workspace.write_config("idempotency_keys = true\n", "[document_request]\nenabled = true\n");
+    workspace.write_lacerte(two_clients());
+    emulator.faults(
+        {{"rules", json::array({{{"method", "POST"}, {"path", "/activities"}, {"drop", "after"}, {"times", 1}}})}});
+    const auto result = workspace.taxsync({"once"});
+    EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+    const std::map<std::string, int> once = {
+        {"berg@example.net", 1}, {"marcus@example.com", 1}, {"elena@example.org", 1}};
+    EXPECT_EQ(file_requests(), once);  // the resent request was answered from the first one
+}
+
 TEST_F(OverrideRequestTest, NoDocumentRequestWhenDisabled) {
     workspace.write_config("", "[document_request]\nenabled = false\n");
     workspace.write_lacerte(two_clients());
