@@ -380,15 +380,18 @@ Expected<StepOutcome> Executor::request_files(const store::OutboxRow& row, const
         auto result =
             portal_.request_files(request, row.idempotency_key + "-" + sha256_hex(recipient.email).substr(0, 16));
         if (result.has_error()) {
-            if (result.error().kind == ErrorKind::Ambiguous) {
-                // It may have been sent: never risk a second one. The audit says to check the portal.
+            Error error = std::move(result).error();
+            if (error.kind == ErrorKind::Ambiguous) {
+                // It may have been sent: never risk a second one. The log and the audit say so.
                 store_.save_grant(row.connector, row.client, done);
                 log_.warn(
                     "{}:{}: the answer to the document request for {} was lost; it is counted as sent, "
                     "check the portal",
                     row.connector, row.client, recipient.email);
+                error.message += "; the document request for " + recipient.email +
+                                 " is counted as sent and not repeated: check the portal";
             }
-            return unexpected(std::move(result).error());
+            return unexpected(std::move(error));
         }
         store_.save_grant(row.connector, row.client, done);
         ++sent;
