@@ -195,6 +195,12 @@ int run_config_check(const CommandContext& context) {
                 << "  mapping:   entity \"" << config->rules.entity_name.source() << "\", role \"" << config->rules.role
                 << "\", " << config->rules.folders.size() << " folder(s), " << config->rules.groups.size()
                 << " group rule(s)\n";
+    if (!config->rules.overrides.empty()) {
+        context.out << "  overrides: " << config->rules.overrides.size() << " [[override]] table(s)\n";
+    }
+    if (config->rules.document_request.enabled) {
+        context.out << "  requests:  a document request to each contact once per tax year\n";
+    }
     for (const auto& settings : config->connectors) {
         std::error_code error;
         const bool exists = std::filesystem::is_directory(settings.folder, error);

@@ -399,6 +399,29 @@ void load_portal(Checker& check, const toml::table& root, const std::filesystem:
     if (auto ca = check.text(*portal, "ca_file", "[portal]")) settings.ca_file = resolve(base, *ca).string();
 }
 
+// Folder rules as [[mapping.folder]] writes them: tables with a path template and an access.
+std::vector<mapping::FolderRule> folder_rules(Checker& check, const toml::node& node, std::string_view written_as) {
+    std::vector<mapping::FolderRule> rules;
+    for (const toml::table* folder : check.tables(node, written_as)) {
+        check.only_keys(*folder, {"path", "access"}, written_as);
+        mapping::FolderRule rule;
+        if (!check.text(*folder, "path", written_as, true)) continue;
+        auto path = check.template_at(*folder, "path", mapping::client_fields());
+        if (!path) continue;
+        rule.path = *path;
+        const std::string access = check.text(*folder, "access", written_as).value_or("read");
+        if (access == "read") {
+            rule.access = mapping::Access::Read;
+        } else if (access == "upload") {
+            rule.access = mapping::Access::Upload;
+        } else {
+            check.error(folder->get("access")->source(), "access must be \"read\" or \"upload\"");
+        }
+        rules.push_back(std::move(rule));
+    }
+    return rules;
+}
+
 void load_mapping(Checker& check, const toml::table& root, Config& config) {
     config.rules = mapping::default_rules();
     mapping::MappingRules& rules = config.rules;
@@ -418,26 +441,8 @@ void load_mapping(Checker& check, const toml::table& root, Config& config) {
         rules.invitation_message = *message;
     }
 
-    if (const toml::node* folders = table->get("folder")) {
-        rules.folders.clear();
-        for (const toml::table* folder : check.tables(*folders, "[[mapping.folder]]")) {
-            check.only_keys(*folder, {"path", "access"}, "[[mapping.folder]]");
-            mapping::FolderRule rule;
-            if (!check.text(*folder, "path", "[[mapping.folder]]", true)) continue;
-            auto path = check.template_at(*folder, "path", mapping::client_fields());
-            if (!path) continue;
-            rule.path = *path;
-            const std::string access = check.text(*folder, "access", "[[mapping.folder]]").value_or("read");
-            if (access == "read") {
-                rule.access = mapping::Access::Read;
-            } else if (access == "upload") {
-                rule.access = mapping::Access::Upload;
-            } else {
-                check.error(folder->get("access")->source(), "access must be \"read\" or \"upload\"");
-            }
-            rules.folders.push_back(std::move(rule));
-        }
-    }
+    if (const toml::node* folders = table->get("folder"))
+        rules.folders = folder_rules(check, *folders, "[[mapping.folder]]");
 
     if (const toml::node* groups = table->get("group")) {
         for (const toml::table* group : check.tables(*groups, "[[mapping.group]]")) {
@@ -460,6 +465,144 @@ void load_mapping(Checker& check, const toml::table& root, Config& config) {
                 }
             }
             rules.groups.push_back(std::move(rule));
+        }
+    }
+}
+
+// Group names for an override: a string or a list of strings, each a template of client fields.
+std::optional<std::vector<mapping::Template>> group_names(Checker& check, const toml::table& table,
+                                                          std::string_view key) {
+    const auto names = check.texts(table, key);
+    if (!names) return std::nullopt;
+    std::vector<mapping::Template> out;
+    for (const std::string& name : *names) {
+        auto parsed = mapping::Template::parse(name, mapping::client_fields());
+        if (parsed.has_error()) {
+            check.error(table.get(key)->source(), "'" + std::string(key) + "': " + parsed.error().message);
+            continue;
+        }
+        if (trim(name).empty()) {
+            check.error(table.get(key)->source(), "'" + std::string(key) + "' must not name an empty group");
+            continue;
+        }
+        out.push_back(std::move(parsed).value());
+    }
+    return out;
+}
+
+void load_overrides(Checker& check, const toml::table& root, Config& config) {
+    const toml::node* node = root.get("override");
+    if (node == nullptr) return;
+    constexpr std::string_view kWhere = "[[override]]";
+    std::size_t number = 0;
+    for (const toml::table* table : check.tables(*node, kWhere)) {
+        ++number;
+        check.only_keys(*table,
+                        {"name", "match", "role", "folders", "extra_folders", "groups", "extra_groups", "invite",
+                         "invitation_message"},
+                        kWhere);
+        mapping::Override rule;
+        rule.label = "#" + std::to_string(number);
+        if (auto name = check.text(*table, "name", kWhere)) {
+            if (trim(*name).empty()) check.error(table->get("name")->source(), "name must not be empty");
+            rule.label = "\"" + *name + "\"";
+        }
+        const toml::table* match = check.table(*table, "match");
+        if (match == nullptr) {
+            if (table->get("match") == nullptr) {
+                check.error(table->source(), "[[override]] " + rule.label +
+                                                 " needs a match, e.g. match = { client_ids = "
+                                                 "[\"00417I\"] } or match = { office = \"Austin\" }");
+            }
+        } else {
+            check.only_keys(*match, {"client_ids", "connector", "office", "preparer", "return_type", "entity_kind"},
+                            "an override's match");
+            for (const auto& [key, value] : *match) {
+                const std::string field = key.str() == "client_ids" ? "client_id" : std::string(key.str());
+                if (mapping::override_match_fields().count(field) == 0) continue;  // reported by only_keys
+                auto values = check.texts(*match, key.str());
+                if (!values) continue;
+                if (values->empty()) {
+                    check.error(value.source(), "'" + std::string(key.str()) + "' must list at least one value");
+                    continue;
+                }
+                if (field == "entity_kind") {
+                    for (const std::string& kind : *values) {
+                        if (!iequals_ascii(kind, "individual") && !iequals_ascii(kind, "business")) {
+                            check.error(value.source(),
+                                        "entity_kind must be \"individual\" or \"business\", not \"" + kind + "\"");
+                        }
+                    }
+                }
+                rule.match.push_back({field, *values});
+            }
+            if (match->get("connector") != nullptr && match->get("client_ids") == nullptr) {
+                check.error(match->get("connector")->source(),
+                            "connector narrows client_ids to one connector; give client_ids with it");
+            }
+            if (match->empty()) check.error(match->source(), "an override's match must name at least one condition");
+        }
+        bool sets = false;
+        if (auto role = check.text(*table, "role", kWhere)) {
+            if (trim(*role).empty()) check.error(table->get("role")->source(), "role must not be empty");
+            rule.role = *role;
+            sets = true;
+        }
+        if (const toml::node* folders = table->get("folders")) {
+            rule.folders = folder_rules(check, *folders, "an override's folders");
+            sets = true;
+        }
+        if (const toml::node* folders = table->get("extra_folders")) {
+            rule.extra_folders = folder_rules(check, *folders, "an override's extra_folders");
+            sets = true;
+        }
+        if (auto groups = group_names(check, *table, "groups")) {
+            rule.groups = std::move(*groups);
+            sets = true;
+        }
+        if (auto groups = group_names(check, *table, "extra_groups")) {
+            rule.extra_groups = std::move(*groups);
+            sets = true;
+        }
+        if (auto invite = check.boolean(*table, "invite")) {
+            rule.invite = *invite;
+            sets = true;
+        }
+        if (auto message = check.template_at(*table, "invitation_message", mapping::message_fields())) {
+            rule.invitation_message = *message;
+            sets = true;
+        }
+        if (!sets && table->get("invitation_message") == nullptr) {
+            check.error(table->source(), "[[override]] " + rule.label +
+                                             " changes nothing: set role, folders, "
+                                             "extra_folders, groups, extra_groups, invite or invitation_message");
+        }
+        config.rules.overrides.push_back(std::move(rule));
+    }
+}
+
+void load_document_request(Checker& check, const toml::table& root, Config& config) {
+    const toml::table* table = check.table(root, "document_request");
+    if (table == nullptr) return;
+    check.only_keys(*table, {"enabled", "subject", "description", "message", "attach"}, "[document_request]");
+    mapping::DocumentRequest& request = config.rules.document_request;
+    if (auto enabled = check.boolean(*table, "enabled")) request.enabled = *enabled;
+    if (auto subject = check.template_at(*table, "subject", mapping::request_fields())) {
+        if (trim(subject->source()).empty()) check.error(table->get("subject")->source(), "subject must not be empty");
+        request.subject = *subject;
+    }
+    if (auto description = check.template_at(*table, "description", mapping::request_fields())) {
+        request.description = *description;
+    }
+    if (auto message = check.template_at(*table, "message", mapping::message_fields())) request.message = *message;
+    if (auto attach = check.template_at(*table, "attach", mapping::client_fields())) {
+        const std::string& source = attach->source();
+        const auto slash = source.rfind('/');
+        if (slash == std::string::npos || slash == 0 || trim(source.substr(slash + 1)).empty()) {
+            check.error(table->get("attach")->source(),
+                        "attach must be a folder path and a file name, e.g. \"{tax_year}/Organizer/Organizer.pdf\"");
+        } else {
+            request.attach = *attach;
         }
     }
 }
@@ -572,12 +715,16 @@ Expected<Config, std::vector<ConfigError>> load_config(const std::filesystem::pa
     const bool config_private = stat(config.file.c_str(), &info) == 0 && (info.st_mode & 077U) == 0;
 
     Checker check(name, errors);
-    check.only_keys(root, {"service", "security", "portal", "mapping", "connector", "safety", "removal", "invitations"},
+    check.only_keys(root,
+                    {"service", "security", "portal", "mapping", "connector", "safety", "removal", "invitations", "override",
+                     "document_request"},
                     "the top level");
     load_service(check, root, base, config);
     load_portal(check, root, base, environment, config_private, config);
     load_policy(check, root, config);
     load_mapping(check, root, config);
+    load_overrides(check, root, config);
+    load_document_request(check, root, config);
     load_connectors(check, root, base, registry, config);
     if (!errors.empty()) return unexpected(std::move(errors));
     return config;

@@ -429,7 +429,9 @@ std::vector<mapping::Action> Engine::removal_actions(const ClientKey& key) {
     if (options_.policy.removal == RemovalPolicy::Archive) {
         // A contact whose every grant belongs to this client is left with nothing once they are revoked.
         std::map<std::string, std::int64_t> here;
-        for (const mapping::KnownGrant& grant : known.grants) ++here[grant.email];
+        for (const mapping::KnownGrant& grant : known.grants) {
+            if (grant.kind != "file_request") ++here[grant.email];
+        }
         for (const auto& [email, count] : here) {
             const auto contact = store_.contact_by_email(email);
             if (contact && contact->contact && contact->state != store::ContactState::Deactivated &&

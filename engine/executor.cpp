@@ -1,6 +1,10 @@
 #include "engine/executor.hpp"
 
+#include <algorithm>
 #include <variant>
+
+#include "core/digest.hpp"
+#include "core/text.hpp"
 
 namespace taxsync::engine {
 namespace {
@@ -29,6 +33,7 @@ std::string target_of(const mapping::Action& action) {
                           [](const mapping::RevokeAccess& a) { return a.email + " " + a.kind + " " + a.target; },
                           [](const mapping::DeactivateContact& a) { return a.email; },
                           [](const mapping::InviteContact& a) { return a.email; },
+                          [](const mapping::RequestFiles& a) { return "tax year " + a.tax_year; },
                       },
                       action);
 }
@@ -53,6 +58,7 @@ Expected<StepOutcome> Executor::run(const store::OutboxRow& row, const mapping::
             [&](const mapping::RevokeAccess& a) { return revoke_access(row, a); },
             [&](const mapping::DeactivateContact& a) { return deactivate_contact(row, a); },
             [&](const mapping::InviteContact& a) { return invite_contact(row, a); },
+            [&](const mapping::RequestFiles& a) { return request_files(row, a); },
         },
         action);
 
@@ -439,6 +445,66 @@ Expected<StepOutcome> Executor::invite_contact(const store::OutboxRow& row, cons
     log_.info("{} {} for {}:{}", action.reminder ? "sent the invitation again to" : "invited", action.email,
               row.connector, row.client);
     return StepOutcome{"ok", action.reminder ? "reminder" : "invitation", action.email};
+}
+
+// ---- document requests ------------------------------------------------------------------------
+
+// One request per contact, so each gets its own message; a FileRequest grant (target: the tax
+// year) is saved right after each, so a rerun after a crash or a partial failure skips it.
+Expected<StepOutcome> Executor::request_files(const store::OutboxRow& row, const mapping::RequestFiles& action) {
+    if (!portal_.capabilities().file_requests) {
+        return fail(ErrorKind::Rejected, "this portal does not support file requests; disable [document_request]");
+    }
+    auto entity = linked_entity(row);
+    if (entity.has_error()) return unexpected(std::move(entity).error());
+    const auto grants = store_.grants(row.connector, row.client);
+    StepOutcome outcome;
+    std::size_t sent = 0;
+    for (const mapping::FileRequestRecipient& recipient : action.recipients) {
+        if (auto named = check_named_by_export(row, recipient.email); named.has_error())
+            return unexpected(named.error());
+        auto contact = contact_for(recipient.email);
+        if (contact.has_error()) return unexpected(std::move(contact).error());
+        const store::Grant done{*contact, store::GrantKind::FileRequest, action.tax_year, ""};
+        if (grants.count(done) != 0) continue;
+        const bool collaborator = std::any_of(grants.begin(), grants.end(), [&](const store::Grant& grant) {
+            return grant.contact == *contact && grant.kind == store::GrantKind::Role &&
+                   iequals_ascii(grant.target, mapping::kCollaboratorRole);
+        });
+        if (!collaborator) {
+            return fail(ErrorKind::Rejected, recipient.email + " does not hold the \"" +
+                                                 std::string(mapping::kCollaboratorRole) +
+                                                 "\" role on this client's entity yet; no document request sent");
+        }
+        const portal::FileRequest request{
+            *entity,           {*contact},           action.subject,    action.description,
+            recipient.message, action.attach_folder, action.attach_file};
+        auto result =
+            portal_.request_files(request, row.idempotency_key + "-" + sha256_hex(recipient.email).substr(0, 16));
+        if (result.has_error()) {
+            Error error = std::move(result).error();
+            if (error.kind == ErrorKind::Ambiguous) {
+                // It may have been sent: never risk a second one. The log and the audit say so.
+                store_.save_grant(row.connector, row.client, done);
+                log_.warn(
+                    "{}:{}: the answer to the document request for {} was lost; it is counted as sent, "
+                    "check the portal",
+                    row.connector, row.client, recipient.email);
+                error.message += "; the document request for " + recipient.email +
+                                 " is counted as sent and not repeated: check the portal";
+            }
+            return unexpected(std::move(error));
+        }
+        store_.save_grant(row.connector, row.client, done);
+        ++sent;
+        outcome.detail += (outcome.detail.empty() ? "" : "; ") + recipient.email + ": request " + result->id +
+                          (result->attached ? " with attachment" : "") +
+                          (result->note.empty() ? "" : " (" + result->note + ")");
+        log_.info("requested documents for tax year {} from {} for {}:{}", action.tax_year, recipient.email,
+                  row.connector, row.client);
+    }
+    if (sent == 0) outcome.label = "already done";
+    return outcome;
 }
 
 }  // namespace taxsync::engine

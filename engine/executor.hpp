@@ -43,6 +43,7 @@ private:
     Expected<StepOutcome> revoke_access(const store::OutboxRow& row, const mapping::RevokeAccess& action);
     Expected<StepOutcome> deactivate_contact(const store::OutboxRow& row, const mapping::DeactivateContact& action);
     Expected<StepOutcome> invite_contact(const store::OutboxRow& row, const mapping::InviteContact& action);
+    Expected<StepOutcome> request_files(const store::OutboxRow& row, const mapping::RequestFiles& action);
 
     struct GrantTarget {
         EntityId entity;

@@ -1,6 +1,7 @@
 #pragma once
 // What the portal should hold for one client, derived from the export and the rules alone.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,20 @@ struct DesiredFolder {
     Access access = Access::Read;
 };
 
+struct DesiredFileRecipient {
+    std::string email;
+    std::string message;  // rendered for this contact
+};
+
+struct DesiredFileRequest {
+    std::string tax_year;  // sent once per contact and tax year
+    std::string subject;
+    std::string description;
+    std::vector<DesiredFileRecipient> recipients;
+    std::string attach_folder;  // empty: nothing to attach
+    std::string attach_file;
+};
+
 struct DesiredClient {
     ConnectorName connector;
     ClientId client;
@@ -33,6 +48,8 @@ struct DesiredClient {
     std::vector<DesiredFolder> folders;
     bool invite = true;
     std::vector<std::string> notes;  // why something the rules ask for was left out
+    std::vector<std::string> overrides;  // labels of the [[override]] tables that applied, in order
+    std::optional<DesiredFileRequest> file_request;
 };
 
 std::string external_key(const ConnectorName& connector, const ClientId& client);

@@ -31,6 +31,7 @@ std::string kind_of(const Action& action) {
                           [](const RevokeAccess&) { return "revoke_access"; },
                           [](const DeactivateContact&) { return "deactivate_contact"; },
                           [](const InviteContact&) { return "invite_contact"; },
+                          [](const RequestFiles&) { return "request_files"; },
                       },
                       action);
 }
@@ -62,6 +63,16 @@ std::string describe(const Action& action) {
             [](const DeactivateContact& a) { return "turn off the portal login of " + a.email + " (no client left)"; },
             [](const InviteContact& a) {
                 return (a.reminder ? "send " + a.email + " the invitation again" : "send " + a.email + " the invitation");
+            },
+            [](const RequestFiles& a) {
+                std::string emails;
+                for (const FileRequestRecipient& recipient : a.recipients) {
+                    emails += (emails.empty() ? "" : ", ") + recipient.email;
+                }
+                return "request documents for tax year " + a.tax_year + " from " + emails + ": " + quoted(a.subject) +
+                       (a.attach_file.empty() ? ""
+                                              : " attaching " + quoted(a.attach_folder + "/" + a.attach_file) +
+                                                    " if the portal holds it");
             },
         },
         action);
@@ -110,6 +121,15 @@ std::string to_json_text(const Action& action) {
             [](const InviteContact& a) {
                 return json{{"email", a.email}, {"invitation_message", a.invitation_message}, {"reminder", a.reminder}};
             },
+            [](const RequestFiles& a) {
+                json recipients = json::array();
+                for (const FileRequestRecipient& recipient : a.recipients) {
+                    recipients.push_back({{"email", recipient.email}, {"message", recipient.message}});
+                }
+                return json{{"tax_year", a.tax_year},           {"subject", a.subject},
+                            {"description", a.description},     {"recipients", std::move(recipients)},
+                            {"attach_folder", a.attach_folder}, {"attach_file", a.attach_file}};
+            },
         },
         action);
     return out.dump();
@@ -138,6 +158,18 @@ Expected<Action> action_from_json(std::string_view kind, std::string_view json_t
     if (kind == "deactivate_contact") return Action{DeactivateContact{text("email")}};
     if (kind == "invite_contact") {
         return Action{InviteContact{text("email"), text("invitation_message"), in.value("reminder", false)}};
+    }
+    if (kind == "request_files") {
+        RequestFiles request{text("tax_year"),      text("subject"),    text("description"), {},
+                             text("attach_folder"), text("attach_file")};
+        const json recipients = in.value("recipients", json::array());
+        if (!recipients.is_array()) return fail(ErrorKind::Internal, "request_files: recipients is not a list");
+        for (const json& recipient : recipients) {
+            if (!recipient.is_object()) return fail(ErrorKind::Internal, "request_files: a recipient is not an object");
+            request.recipients.push_back(
+                {recipient.value("email", std::string()), recipient.value("message", std::string())});
+        }
+        return Action{std::move(request)};
     }
     return fail(ErrorKind::Internal, "unknown outbox operation kind '" + std::string(kind) + "'");
 }

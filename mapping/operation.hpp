@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "core/expected.hpp"
 #include "core/strong_id.hpp"
@@ -69,8 +70,22 @@ struct InviteContact {
     bool reminder = false;  // true: the contact was invited before and has not activated
 };
 
+struct FileRequestRecipient {
+    std::string email;
+    std::string message;
+};
+/// A file request for one tax year to the contacts that have not had one for it yet.
+struct RequestFiles {
+    std::string tax_year;
+    std::string subject;
+    std::string description;
+    std::vector<FileRequestRecipient> recipients;
+    std::string attach_folder;  // with attach_file: a file to attach when the portal holds it
+    std::string attach_file;
+};
+
 using Action = std::variant<CreateEntity, RenameEntity, CreateFolder, CreateContact, UpdateContact, ShareEntity,
-                            AddToGroup, SetFolderAccess, RevokeAccess, DeactivateContact, InviteContact>;
+                            AddToGroup, SetFolderAccess, RevokeAccess, DeactivateContact, InviteContact, RequestFiles>;
 
 struct Operation {
     ConnectorName connector;

@@ -87,8 +87,22 @@ std::vector<Action> plan_client(const DesiredClient& desired, const KnownState& 
     if (context.revoke_unnamed()) {
         // A spouse left the export, or an address changed while the old contact serves other clients.
         for (const KnownGrant& grant : grants) {
+            if (grant.kind == "file_request") continue;  // a record of what was sent, not access
             if (!desired_uses(desired, grant.email)) actions.emplace_back(RevokeAccess{grant.email, grant.kind, grant.target});
         }
+    }
+
+    // Last: the portal sends a file request only to contacts that exist and hold the role.
+    if (desired.file_request) {
+        const DesiredFileRequest& wanted = *desired.file_request;
+        RequestFiles request{wanted.tax_year,      wanted.subject,    wanted.description, {},
+                             wanted.attach_folder, wanted.attach_file};
+        for (const DesiredFileRecipient& recipient : wanted.recipients) {
+            if (grants.count({recipient.email, "file_request", wanted.tax_year, ""}) == 0) {
+                request.recipients.push_back({recipient.email, recipient.message});
+            }
+        }
+        if (!request.recipients.empty()) actions.emplace_back(std::move(request));
     }
     return actions;
 }

@@ -24,7 +24,7 @@ struct KnownContact {
 
 struct KnownGrant {
     std::string email;
-    std::string kind;  // role | group | folder
+    std::string kind;  // role | group | folder | file_request (target: the tax year)
     std::string target;
     std::string access;
 

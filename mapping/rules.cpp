@@ -4,6 +4,20 @@
 #include "core/text.hpp"
 
 namespace taxsync::mapping {
+namespace {
+
+// Every condition holds when the client's field equals one of its values, without regard to case.
+bool all_hold(const std::vector<Condition>& conditions, const TaxClient& client) {
+    for (const Condition& condition : conditions) {
+        const std::string value = client_field(client, condition.field);
+        bool any = false;
+        for (const std::string& wanted : condition.any_of) any = any || iequals_ascii(value, wanted);
+        if (!any) return false;
+    }
+    return true;
+}
+
+}  // namespace
 
 std::string_view to_string(Access access) { return access == Access::Read ? "read" : "upload"; }
 
@@ -26,6 +40,21 @@ const std::set<std::string, std::less<>>& message_fields() {
 const std::set<std::string, std::less<>>& condition_fields() {
     static const std::set<std::string, std::less<>> fields = {"entity_kind", "return_type", "office",
                                                               "preparer",    "tax_year",    "connector"};
+    return fields;
+}
+
+const std::set<std::string, std::less<>>& request_fields() {
+    static const std::set<std::string, std::less<>> fields = [] {
+        auto all = client_fields();
+        all.insert({"entity_name", "firm_name"});
+        return all;
+    }();
+    return fields;
+}
+
+const std::set<std::string, std::less<>>& override_match_fields() {
+    static const std::set<std::string, std::less<>> fields = {"client_id", "connector",   "office",
+                                                              "preparer",  "return_type", "entity_kind"};
     return fields;
 }
 
@@ -56,6 +85,37 @@ std::string MappingRules::fingerprint() const {
         for (const Condition& condition : group.when) text += "\x1d" + condition.field + "=" + join(condition.any_of, "|");
     }
     for (const FolderRule& folder : folders) text += "\x1e" "f" + folder.path.source() + ":" + std::string(to_string(folder.access));
+    const auto folder_text = [](const std::vector<FolderRule>& list) {
+        std::string out;
+        for (const FolderRule& folder : list)
+            out += "\x1c" + folder.path.source() + ":" + std::string(to_string(folder.access));
+        return out;
+    };
+    const auto names_text = [](const std::vector<Template>& list) {
+        std::string out;
+        for (const Template& name : list) out += "\x1c" + name.source();
+        return out;
+    };
+    // Separators: \x1e between rules, \x1d between the parts of one, \x1c between list items.
+    const std::string rule_mark = "\x1e";
+    const std::string part = "\x1d";
+    for (const Override& rule : overrides) {
+        text += rule_mark + "override " + rule.label;
+        for (const Condition& condition : rule.match) text += part + condition.field + "=" + join(condition.any_of, "|");
+        text += part + "role=" + (rule.role ? "1" + *rule.role : "0");
+        text += part + "folders=" + (rule.folders ? "1" + folder_text(*rule.folders) : "0");
+        text += part + "extra_folders=" + folder_text(rule.extra_folders);
+        text += part + "groups=" + (rule.groups ? "1" + names_text(*rule.groups) : "0");
+        text += part + "extra_groups=" + names_text(rule.extra_groups);
+        text += part + "invite=" + (rule.invite ? (*rule.invite ? "yes" : "no") : "unset");
+        text += part + "message=" + (rule.invitation_message ? "1" + rule.invitation_message->source() : "0");
+    }
+    // Enabling the request plans every client again, so existing clients get theirs too.
+    const DocumentRequest& request = document_request;
+    if (request.enabled) {
+        text += rule_mark + "document_request" + part + request.subject.source() + part + request.description.source() +
+                part + request.message.source() + part + (request.attach ? "1" + request.attach->source() : "0");
+    }
     return sha256_hex(text);
 }
 
@@ -69,17 +129,22 @@ MappingRules default_rules() {
             .value();
     rules.folders.push_back({Template::parse("{tax_year}/Tax Returns", client_fields()).value(), Access::Read});
     rules.folders.push_back({Template::parse("{tax_year}/Source Documents", client_fields()).value(), Access::Upload});
+    rules.document_request.subject =
+        Template::parse("Documents for your {tax_year} tax return", request_fields()).value();
+    rules.document_request.description =
+        Template::parse("Please upload the documents we need to prepare your {tax_year} return.", request_fields())
+            .value();
+    rules.document_request.message =
+        Template::parse(
+            "Hello {contact_first_name}, {firm_name} asks for the documents for your {tax_year} tax "
+            "return. Please upload them to the portal.",
+            message_fields())
+            .value();
     return rules;
 }
 
-bool matches(const GroupRule& rule, const TaxClient& client) {
-    for (const Condition& condition : rule.when) {
-        const std::string value = client_field(client, condition.field);
-        bool any = false;
-        for (const std::string& wanted : condition.any_of) any = any || iequals_ascii(value, wanted);
-        if (!any) return false;
-    }
-    return true;
-}
+bool matches(const GroupRule& rule, const TaxClient& client) { return all_hold(rule.when, client); }
+
+bool matches(const Override& override_rule, const TaxClient& client) { return all_hold(override_rule.match, client); }
 
 }  // namespace taxsync::mapping

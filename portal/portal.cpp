@@ -47,4 +47,9 @@ Expected<std::map<ContactId, FolderAccess>> Portal::folder_access(const FolderId
     return fail(ErrorKind::Rejected, "the " + std::string(dialect()) + " portal cannot list a folder's permissions");
 }
 
+Expected<FileRequestResult> Portal::request_files(const FileRequest& /*request*/,
+                                                  std::string_view /*idempotency_key*/) {
+    return fail(ErrorKind::Rejected, "this portal does not support file requests");
+}
+
 }  // namespace taxsync::portal

@@ -73,12 +73,30 @@ struct Capabilities {
     bool revokes_access = false;           // shares, group memberships and folder access can be taken back
     bool deactivates_contacts = false;     // a contact's login can be turned off
     bool reads_access_back = false;        // entity shares and folder access can be read (taxsync verify)
+    bool file_requests = false;            // request_files() is implemented
 };
 
 /// One role share on an entity, as the portal holds it.
 struct Share {
     std::string role;  // the role's name
     ContactId contact;
+};
+
+/// A request for documents to contacts of one entity; the portal emails each recipient.
+struct FileRequest {
+    EntityId entity;
+    std::vector<ContactId> recipients;  // each must hold the Entity Collaborator role on the entity
+    std::string subject;
+    std::string description;
+    std::string message;
+    std::string attach_folder;  // '/'-separated path under the entity; empty: nothing to attach
+    std::string attach_file;    // the file's name in that folder, attached only when it exists
+};
+
+struct FileRequestResult {
+    std::string id;         // the portal's id of the request
+    bool attached = false;  // the file to attach was found and attached
+    std::string note;       // why an attachment asked for was not attached
 };
 
 class Portal {
@@ -122,6 +140,8 @@ public:
     virtual Expected<std::vector<Share>> entity_shares(const EntityId& entity);
     /// Each person's access to the folder; people without an entry have none.
     virtual Expected<std::map<ContactId, FolderAccess>> folder_access(const FolderId& folder);
+    /// Sends a file request. Never resent blindly: a lost answer the dialect cannot settle is Ambiguous.
+    virtual Expected<FileRequestResult> request_files(const FileRequest& request, std::string_view idempotency_key);
 };
 
 }  // namespace taxsync::portal

@@ -37,6 +37,7 @@ std::string_view to_string(GrantKind kind) {
         case GrantKind::Role: return "role";
         case GrantKind::Group: return "group";
         case GrantKind::Folder: return "folder";
+        case GrantKind::FileRequest: return "file_request";
     }
     return "role";
 }
@@ -83,6 +84,7 @@ OutboxState outbox_state_from(std::string_view text) {
 GrantKind grant_kind_from(std::string_view text) {
     if (text == "group") return GrantKind::Group;
     if (text == "folder") return GrantKind::Folder;
+    if (text == "file_request") return GrantKind::FileRequest;
     return GrantKind::Role;
 }
 
@@ -576,7 +578,7 @@ bool Store::grant_held_elsewhere(const ConnectorName& connector, const ClientId&
 }
 
 std::int64_t Store::grant_count(const ContactId& contact) {
-    auto row = db_.prepare("SELECT count(*) FROM grants WHERE contact_id = ?1");
+    auto row = db_.prepare("SELECT count(*) FROM grants WHERE contact_id = ?1 AND kind <> 'file_request'");
     row.bind_all(contact.value());
     row.step();
     return row.column_int(0);

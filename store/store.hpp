@@ -100,7 +100,8 @@ struct PersonRow {
     std::optional<ContactId> contact;
 };
 
-enum class GrantKind { Role, Group, Folder };
+/// FileRequest records a document request sent to the contact; its target is the tax year.
+enum class GrantKind { Role, Group, Folder, FileRequest };
 std::string_view to_string(GrantKind kind);
 
 struct Grant {
@@ -289,7 +290,7 @@ public:
     void delete_grant(const ConnectorName& connector, const ClientId& client, const Grant& grant);
     /// Whether another client's grant gives `contact` the same kind and target (a shared group).
     bool grant_held_elsewhere(const ConnectorName& connector, const ClientId& client, const Grant& grant);
-    /// How many grants `contact` holds, over all clients.
+    /// How many grants of access `contact` holds, over all clients (file-request records excluded).
     std::int64_t grant_count(const ContactId& contact);
 
     // invitations

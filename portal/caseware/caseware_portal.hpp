@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/clock.hpp"
 #include "core/logger.hpp"
@@ -56,8 +57,19 @@ public:
     Status deactivate_contact(const ContactId& contact) override;
     Expected<std::vector<Share>> entity_shares(const EntityId& entity) override;
     Expected<std::map<ContactId, FolderAccess>> folder_access(const FolderId& folder) override;
+    Expected<FileRequestResult> request_files(const FileRequest& request, std::string_view idempotency_key) override;
 
 private:
+    struct FolderEntry {
+        std::string id;
+        std::string name;
+        std::string parent;  // empty at the entity's top
+    };
+    Expected<std::vector<FolderEntry>> list_folders(const EntityId& entity);
+    /// The CWGuid of a file in a folder of the entity; none when the folder or the file is missing.
+    Expected<std::optional<std::string>> find_document(const EntityId& entity, std::string_view folder_path,
+                                                       std::string_view file_name);
+
     struct Token {
         std::string value;
         SteadyTime expires_at{};
