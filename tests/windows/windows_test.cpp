@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "core/digest.hpp"
+#include "daemon/config.hpp"
 #include "daemon/control_protocol.hpp"
 #include "daemon/platform.hpp"
 #include "daemon/service_command.hpp"
