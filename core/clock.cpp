@@ -1,6 +1,6 @@
 #include "core/clock.hpp"
 
-#include <ctime>
+#include <cstdio>
 #include <thread>
 
 namespace taxsync {
@@ -8,12 +8,18 @@ namespace taxsync {
 void SystemClock::sleep_for(Millis duration) { std::this_thread::sleep_for(duration); }
 
 std::string format_utc(SystemTime time) {
-    const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-    std::tm parts{};
-    gmtime_r(&seconds, &parts);
+    // The calendar arithmetic of <chrono>: no gmtime_r, which Windows lacks.
+    using namespace std::chrono;
+    const auto whole_seconds = floor<std::chrono::seconds>(time);
+    const auto whole_days = floor<std::chrono::days>(whole_seconds);
+    const year_month_day date{whole_days};
+    const hh_mm_ss<std::chrono::seconds> clock{whole_seconds - whole_days};
     char text[32];
-    const std::size_t length = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-    return {text, length};
+    const int length = std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
+                                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                                     static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+                                     static_cast<int>(clock.seconds().count()));
+    return {text, static_cast<std::size_t>(length)};
 }
 
 std::optional<SystemTime> parse_utc(std::string_view text) {

@@ -9,17 +9,6 @@
 
 namespace taxsync {
 
-std::string to_hex(std::string_view bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (unsigned char byte : bytes) {
-        out.push_back(digits[byte >> 4U]);
-        out.push_back(digits[byte & 0x0FU]);
-    }
-    return out;
-}
-
 std::string sha256_hex(std::string_view data) {
     unsigned char digest[SHA256_DIGEST_LENGTH];
     SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
@@ -44,20 +33,27 @@ std::string random_bytes(std::size_t count) {
     return out;
 }
 
-void Sha256::FreeContext::operator()(evp_md_ctx_st* context) const { EVP_MD_CTX_free(context); }
+struct Sha256::Context {
+    EVP_MD_CTX* md = EVP_MD_CTX_new();
+};
 
-Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
-    if (!context_ || EVP_DigestInit_ex(context_.get(), EVP_sha256(), nullptr) != 1) {
+void Sha256::FreeContext::operator()(Context* context) const {
+    EVP_MD_CTX_free(context->md);
+    std::default_delete<Context>()(context);
+}
+
+Sha256::Sha256() : context_(std::make_unique<Context>().release()) {
+    if (context_->md == nullptr || EVP_DigestInit_ex(context_->md, EVP_sha256(), nullptr) != 1) {
         throw std::runtime_error("SHA-256 init failed");
     }
 }
 
-void Sha256::update(std::string_view data) { EVP_DigestUpdate(context_.get(), data.data(), data.size()); }
+void Sha256::update(std::string_view data) { EVP_DigestUpdate(context_->md, data.data(), data.size()); }
 
 std::string Sha256::finish_hex() {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
-    EVP_DigestFinal_ex(context_.get(), digest, &length);
+    EVP_DigestFinal_ex(context_->md, digest, &length);
     return to_hex({reinterpret_cast<const char*>(digest), length});
 }
 

@@ -1,11 +1,10 @@
 #pragma once
 // Hashes for change detection (SHA-256) and for tax ids (HMAC-SHA-256 with a local key).
+// OpenSSL on Linux (digest.cpp), BCrypt on Windows (digest_bcrypt.cpp).
 
 #include <memory>
 #include <string>
 #include <string_view>
-
-struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
 
 namespace taxsync {
 
@@ -23,10 +22,11 @@ public:
     std::string finish_hex();
 
 private:
+    struct Context;  // the platform's hash state
     struct FreeContext {
-        void operator()(evp_md_ctx_st* context) const;
+        void operator()(Context* context) const;
     };
-    std::unique_ptr<evp_md_ctx_st, FreeContext> context_;
+    std::unique_ptr<Context, FreeContext> context_;
 };
 
 }  // namespace taxsync

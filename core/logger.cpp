@@ -1,6 +1,6 @@
 #include "core/logger.hpp"
 
-#include <nlohmann/json.hpp>
+#include <spdlog/details/null_mutex.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/null_sink.h>
@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdio>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include "core/clock.hpp"
 
@@ -83,6 +84,31 @@ private:
     LogFormat format_;
 };
 
+LogLevel from_spdlog(spdlog::level::level_enum level) {
+    switch (level) {
+        case spdlog::level::trace:
+        case spdlog::level::debug: return LogLevel::Debug;
+        case spdlog::level::info: return LogLevel::Info;
+        case spdlog::level::warn: return LogLevel::Warning;
+        default: return LogLevel::Error;
+    }
+}
+
+// Hands each line to a LogLineWriter (the writer does its own locking).
+class WriterSink final : public spdlog::sinks::base_sink<spdlog::details::null_mutex> {
+public:
+    explicit WriterSink(LogLineWriter writer) : writer_(std::move(writer)) {}
+
+protected:
+    void sink_it_(const spdlog::details::log_msg& message) override {
+        writer_(from_spdlog(message.level), std::string_view(message.payload.data(), message.payload.size()));
+    }
+    void flush_() override {}
+
+private:
+    LogLineWriter writer_;
+};
+
 }  // namespace
 
 Logger Logger::make(const LogOptions& options, std::shared_ptr<const Redactor> redactor) {
@@ -100,6 +126,7 @@ Logger Logger::make(const LogOptions& options, std::shared_ptr<const Redactor> r
         file->set_pattern("%Y-%m-%dT%H:%M:%S%z %l %v");
         sinks.push_back(std::move(file));
     }
+    if (options.system_log) sinks.push_back(std::make_shared<WriterSink>(options.system_log));
     auto logger = std::make_shared<spdlog::logger>("taxsync", sinks.begin(), sinks.end());
     logger->set_level(to_spdlog(options.level));
     return Logger(std::move(logger), std::move(redactor));

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,12 +27,17 @@ enum class LogFormat {
     Json,     // one JSON object per line on stdout: {"time","level","message"}
 };
 
+/// A destination outside the process's own streams (the Windows event log). It receives each line
+/// after the Redactor, without time or level prefix; it must be thread-safe.
+using LogLineWriter = std::function<void(LogLevel level, std::string_view line)>;
+
 struct LogOptions {
     LogLevel level = LogLevel::Info;
     LogFormat format = LogFormat::Text;
     std::optional<std::filesystem::path> file;  // also write text lines here, rotated
     std::size_t file_max_bytes = 10U * 1024U * 1024U;
     std::size_t file_count = 5;
+    LogLineWriter system_log;  // also write every line here, when set
 };
 
 class Logger {

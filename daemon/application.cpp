@@ -1,14 +1,9 @@
 #include "daemon/application.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "core/digest.hpp"
 #include "core/file.hpp"
 #include "core/text.hpp"
+#include "daemon/platform.hpp"
 #include "portal/caseware/caseware_portal.hpp"
 
 namespace taxsync::daemon {
@@ -20,10 +15,7 @@ Status prepare_state_dir(const std::filesystem::path& dir) {
     if (error) {
         return fail(ErrorKind::Io, "cannot create the state directory " + dir.string() + ": " + error.message());
     }
-    if (access(dir.c_str(), W_OK) != 0) {
-        return fail(ErrorKind::Io, "the state directory " + dir.string() + " is not writable by this user");
-    }
-    return ok();
+    return check_writable_directory(dir);
 }
 
 }  // namespace
@@ -42,16 +34,11 @@ Expected<std::string> load_or_create_tax_id_key(const std::filesystem::path& fil
     }
     std::filesystem::create_directories(file.parent_path(), error);
     const std::string key = to_hex(random_bytes(32));
-    // O_EXCL: two processes starting at once must not each write a different key.
-    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        if (errno == EEXIST) return load_or_create_tax_id_key(file);
-        return fail(ErrorKind::Io, "cannot create tax id key file " + file.string() + ": " + std::strerror(errno));
+    // Created exclusively: two processes starting at once must not each write a different key.
+    if (auto created = create_private_file(file, key + "\n"); created.has_error()) {
+        if (created.error().kind == ErrorKind::Conflict) return load_or_create_tax_id_key(file);
+        return fail(ErrorKind::Io, "cannot create tax id key file: " + created.error().message);
     }
-    const std::string line = key + "\n";
-    const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
-    ::close(fd);
-    if (!written) return fail(ErrorKind::Io, "cannot write tax id key file " + file.string());
     return key;
 }
 
@@ -109,12 +96,14 @@ Expected<std::unique_ptr<Application>> Application::create(Config config, const 
         app->connectors_.push_back(std::move(connector).value());
     }
 
-    portal::CurlOptions curl;
-    curl.connect_timeout = settings.portal.connect_timeout;
-    curl.total_timeout = settings.portal.timeout;
-    curl.ca_file = settings.portal.ca_file;
-    curl.user_agent = "taxsync/" TAXSYNC_VERSION;
-    app->http_ = std::make_unique<portal::CurlHttpClient>(curl);
+    portal::HttpClientSettings http;
+    http.connect_timeout = settings.portal.connect_timeout;
+    http.total_timeout = settings.portal.timeout;
+    http.ca_file = settings.portal.ca_file;
+    http.user_agent = "taxsync/" TAXSYNC_VERSION;
+    auto client = portal::make_system_http_client(http);
+    if (client.has_error()) return unexpected(std::move(client).error());
+    app->http_ = std::move(client).value();
 
     portal::caseware::Settings portal_settings;
     portal_settings.base_url = settings.portal.base_url;
@@ -122,7 +111,7 @@ Expected<std::unique_ptr<Application>> Application::create(Config config, const 
     portal_settings.client_secret = settings.portal.client_secret;
     portal_settings.honours_idempotency_keys = settings.portal.idempotency_keys;
     portal_settings.retry.max_attempts = settings.portal.max_attempts;
-    portal_settings.jitter_seed = static_cast<std::uint64_t>(::getpid());
+    portal_settings.jitter_seed = static_cast<std::uint64_t>(current_process_id());
     app->portal_ =
         std::make_unique<portal::caseware::CasewarePortal>(portal_settings, *app->http_, app->clock_, app->log_);
 

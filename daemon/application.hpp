@@ -12,8 +12,8 @@
 #include "daemon/config.hpp"
 #include "daemon/state_lock.hpp"
 #include "engine/engine.hpp"
-#include "portal/curl_http_client.hpp"
 #include "portal/portal.hpp"
+#include "portal/system_http_client.hpp"
 #include "store/store.hpp"
 
 namespace taxsync::daemon {
@@ -52,7 +52,7 @@ private:
     std::unique_ptr<store::Store> store_;
     std::unique_ptr<TaxIdHasher> tax_ids_;
     std::vector<std::unique_ptr<connectors::Connector>> connectors_;
-    std::unique_ptr<portal::CurlHttpClient> http_;
+    std::unique_ptr<portal::HttpClient> http_;
     std::unique_ptr<portal::Portal> portal_;
     std::unique_ptr<engine::Engine> engine_;
 };

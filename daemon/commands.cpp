@@ -1,19 +1,16 @@
 #include "daemon/commands.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "connectors/registry.hpp"
 #include "daemon/application.hpp"
 #include "daemon/command_support.hpp"
 #include "daemon/config.hpp"
-#include "daemon/exit_codes.hpp"
 #include "daemon/control_server.hpp"
+#include "daemon/exit_codes.hpp"
 #include "daemon/output.hpp"
-#include "daemon/service.hpp"
-#include "daemon/service_manager.hpp"
 #include "engine/verify.hpp"
 
 namespace taxsync::daemon {
@@ -213,13 +210,6 @@ int run_config_check(const CommandContext& context) {
 }  // namespace taxsync::daemon
 
 namespace taxsync::daemon {
-
-int run_service(const CommandContext& context) {
-    const auto registry = builtin_registry();
-    const std::unique_ptr<ServiceManager> manager = make_service_manager();
-    Service service(context.config_file, registry, *manager, environment_from_process());
-    return service.run();
-}
 
 int run_ctl(const CommandContext& context, const std::string& command, const std::string& socket_override) {
     std::filesystem::path socket = socket_override;

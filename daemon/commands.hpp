@@ -21,7 +21,13 @@ int run_status(const CommandContext& context);
 int run_verify(const CommandContext& context, const std::string& client, bool repair);
 int run_config_check(const CommandContext& context);
 /// `taxsync run`: the long-running service, until SIGTERM or a stop from the service manager.
-int run_service(const CommandContext& context);
+/// `as_windows_service` (`run --service`): started by the Windows service control manager; Linux
+/// ignores it. (service_commands_posix.cpp, windows/service_commands_windows.cpp)
+int run_service(const CommandContext& context, bool as_windows_service);
+/// `taxsync service install | uninstall`: registers the Windows service; on Linux, says that the
+/// package's systemd unit does that.
+int run_service_install(const CommandContext& context);
+int run_service_uninstall(const CommandContext& context);
 /// `taxsync ctl COMMAND`: asks the running service over its control socket. The configuration is
 /// read (and so validated) first: `ctl reload` refuses a broken file before the service sees it.
 int run_ctl(const CommandContext& context, const std::string& command, const std::string& socket_override);

@@ -1,6 +1,6 @@
 #include "daemon/config.hpp"
 
-#include <sys/stat.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -8,11 +8,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <set>
-#include <toml++/toml.h>
 
 #include "core/file.hpp"
 #include "core/text.hpp"
 #include "daemon/endpoint.hpp"
+#include "daemon/platform.hpp"
 #include "portal/http.hpp"
 
 namespace taxsync::daemon {
@@ -35,21 +35,6 @@ Environment environment_from_process() {
 LogFormat effective_log_format(const ServiceSettings& service, const Environment& environment) {
     if (service.log_format) return *service.log_format;
     return environment.journal_stream ? LogFormat::Journal : LogFormat::Text;
-}
-
-Status check_private_file(const std::filesystem::path& file, std::string_view what) {
-    struct stat info {};
-    if (stat(file.c_str(), &info) != 0) {
-        return fail(ErrorKind::InvalidInput, std::string(what) + " " + file.string() + " cannot be read: " +
-                                                 std::strerror(errno));
-    }
-    if ((info.st_mode & 077U) != 0) {
-        char mode[8];
-        std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777U));
-        return fail(ErrorKind::InvalidInput, std::string(what) + " " + file.string() + " is accessible by others (mode " +
-                                                 mode + "); it is refused until you run: chmod 600 " + file.string());
-    }
-    return ok();
 }
 
 namespace {
@@ -252,7 +237,7 @@ void load_service(Checker& check, const toml::table& root, const std::filesystem
             check.error(service->get("watch")->source(), "watch must be \"native\", \"polling\" or \"off\"");
         }
     }
-    settings.control_socket = settings.state_dir / "control.sock";
+    settings.control_socket = default_control_channel(settings.state_dir);
     if (auto socket = check.text(*service, "control_socket", "[service]")) settings.control_socket = resolve(base, *socket);
     if (auto listen = check.text(*service, "status_listen", "[service]")) {
         if (!listen->empty()) {
@@ -685,7 +670,7 @@ std::optional<std::filesystem::path> read_control_socket(const std::filesystem::
         const auto base = std::filesystem::absolute(file).lexically_normal().parent_path();
         if (const auto socket = root["service"]["control_socket"].value<std::string>()) return resolve(base, *socket);
         if (const auto state = root["service"]["state_dir"].value<std::string>()) {
-            return resolve(base, *state) / "control.sock";
+            return default_control_channel(resolve(base, *state));
         }
     } catch (const toml::parse_error&) {  // not even TOML: nothing to go on
     }
@@ -711,8 +696,7 @@ Expected<Config, std::vector<ConfigError>> load_config(const std::filesystem::pa
     Config config;
     config.file = std::filesystem::absolute(file).lexically_normal();
     const std::filesystem::path base = config.file.parent_path();
-    struct stat info {};
-    const bool config_private = stat(config.file.c_str(), &info) == 0 && (info.st_mode & 077U) == 0;
+    const bool config_private = is_private_file(config.file);
 
     Checker check(name, errors);
     check.only_keys(root,

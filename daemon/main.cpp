@@ -1,7 +1,6 @@
 // taxsync: tax client exports in, client-portal invitations out.
 
 #include <CLI/CLI.hpp>
-
 #include <cstdlib>
 #include <exception>
 #include <iostream>
@@ -9,14 +8,15 @@
 #include "daemon/admin_commands.hpp"
 #include "daemon/commands.hpp"
 #include "daemon/exit_codes.hpp"
-#include "portal/curl_http_client.hpp"
+#include "daemon/platform.hpp"
+#include "portal/system_http_client.hpp"
 
 int main(int argc, char** argv) {
     using namespace taxsync::daemon;
     CLI::App app{"taxsync " TAXSYNC_VERSION ": reads tax-package client exports and invites every client's people "
                  "into the client portal, exactly once."};
     app.set_version_flag("--version", "taxsync " TAXSYNC_VERSION);
-    std::string config_file = "/etc/taxsync/taxsync.toml";
+    std::string config_file = default_config_file().string();
     app.add_option("-c,--config", config_file, "configuration file")->envname("TAXSYNC_CONFIG");
     app.require_subcommand(1);
 
@@ -41,6 +41,12 @@ int main(int argc, char** argv) {
     auto* config = app.add_subcommand("config", "work with the configuration file");
     config->require_subcommand(1);
     auto* check = config->add_subcommand("check", "validate the configuration and name every error with line and column");
+    auto* service =
+        app.add_subcommand("service", "register or remove the Windows service (Linux: see the systemd unit)");
+    service->require_subcommand(1);
+    auto* install =
+        service->add_subcommand("install", "register taxsync as a Windows service running this configuration");
+    auto* uninstall = service->add_subcommand("uninstall", "stop and remove the Windows service");
 
     std::string cycle;
     auto* approve = app.add_subcommand("approve", "send the operations of a cycle held at the safety gate");
@@ -96,12 +102,14 @@ int main(int argc, char** argv) {
 
     const CommandContext context{config_file, json, std::cout, std::cerr};
     try {
-        const taxsync::portal::CurlGlobal curl;
+        const taxsync::portal::HttpLibraryScope http;
         if (once->parsed()) return run_once(context);
         if (plan->parsed()) return run_plan(context);
         if (status->parsed()) return run_status(context);
         if (check->parsed()) return run_config_check(context);
-        if (run->parsed()) return run_service(context);
+        if (run->parsed()) return run_service(context, as_service);
+        if (install->parsed()) return run_service_install(context);
+        if (uninstall->parsed()) return run_service_uninstall(context);
         if (ctl->parsed()) return run_ctl(context, ctl_command, socket);
         if (approve->parsed()) return run_decide(context, cycle, true);
         if (reject->parsed()) return run_decide(context, cycle, false);

@@ -1,17 +1,16 @@
 #include "daemon/service.hpp"
 
-#include <csignal>
+#include <boost/asio/post.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
-
-#include <boost/asio/post.hpp>
 
 #include "core/digest.hpp"
 #include "core/file.hpp"
 #include "daemon/endpoint.hpp"
 #include "daemon/exit_codes.hpp"
 #include "daemon/output.hpp"
+#include "daemon/platform.hpp"
 
 namespace taxsync::daemon {
 
@@ -34,6 +33,14 @@ std::string outcome_name(const engine::CycleReport& report) {
     return report.has_problems() ? "problems" : "ok";
 }
 
+// Until the configuration names the log's format: text on stderr, and whatever the service
+// manager reads (the Windows event log), so a start-up failure reaches the admin.
+LogOptions startup_log_options(const ServiceManager& manager) {
+    LogOptions options;
+    options.system_log = manager.system_log();
+    return options;
+}
+
 }  // namespace
 
 struct Service::CycleOutcome {
@@ -53,7 +60,7 @@ Service::Service(std::filesystem::path config_file, const connectors::ConnectorR
       registry_(registry),
       manager_(manager),
       environment_(environment),
-      startup_log_(Logger::to_stderr(LogLevel::Info, std::make_shared<Redactor>())),
+      startup_log_(Logger::make(startup_log_options(manager), std::make_shared<Redactor>())),
       random_(std::random_device{}()),
       started_at_(clock_.now()) {}
 
@@ -100,6 +107,7 @@ Status Service::start() {
     LogOptions log_options;
     log_options.format = effective_log_format(service, environment_);
     log_options.file = service.log_file;
+    log_options.system_log = manager_.system_log();
     auto app = Application::create(std::move(config).value(), registry_, StateAccess::Exclusive, log_options);
     if (app.has_error()) return unexpected(std::move(app).error());
     app_ = std::move(app).value();
@@ -128,10 +136,8 @@ Status Service::start() {
     watch_folders();
 
     // 6. signals become commands
-    signals_.add(SIGTERM);
-    signals_.add(SIGINT);
-    signals_.add(SIGHUP);
-    std::signal(SIGPIPE, SIG_IGN);  // a control client that hangs up must not end the service
+    for (const int number : command_signals()) signals_.add(number);
+    ignore_broken_pipes();
     listen_for_signals();
 
     // 7. first cycle now, then the schedule
@@ -152,7 +158,7 @@ Status Service::start() {
 void Service::listen_for_signals() {
     signals_.async_wait([this](const boost::system::error_code& error, int number) {
         if (error) return;  // cancelled at shutdown
-        handle(number == SIGHUP ? ServiceCommand::Reload : ServiceCommand::Shutdown);
+        handle(command_for_signal(number));
         if (!stopping_) listen_for_signals();
     });
 }
@@ -390,6 +396,7 @@ void Service::reload(std::function<void(ControlReply)> reply) {
         LogOptions log_options;
         log_options.format = effective_log_format(config->service, environment_);
         log_options.file = config->service.log_file;
+        log_options.system_log = manager_.system_log();
         // The running application keeps the state lock until it is replaced: the candidate opens
         // the store without one, and inherits it below.
         auto created = Application::create(std::move(config).value(), registry_, StateAccess::Shared, log_options);
@@ -522,7 +529,7 @@ void Service::publish_status() {
 nlohmann::json Service::status_arguments() {
     nlohmann::json status = {
         {"version", TAXSYNC_VERSION},
-        {"pid", static_cast<long>(::getpid())},
+        {"pid", current_process_id()},
         {"started_at", format_utc(started_at_)},
         {"config_file", config_file_.string()},
         {"config_digest", config_digest_},

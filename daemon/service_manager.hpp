@@ -7,6 +7,8 @@
 #include <optional>
 #include <string_view>
 
+#include "core/logger.hpp"
+
 namespace taxsync::daemon {
 
 class ServiceManager {
@@ -23,6 +25,9 @@ public:
     virtual void watchdog() = 0;
     /// How often the manager wants watchdog(); nullopt when it does not watch.
     [[nodiscard]] virtual std::optional<std::chrono::microseconds> watchdog_interval() const = 0;
+    /// Where the manager wants log lines besides the process's own streams (the Windows event
+    /// log); empty when stdout and stderr are enough (a terminal, the journal).
+    [[nodiscard]] virtual LogLineWriter system_log() const { return {}; }
 };
 
 /// For `taxsync run` in a terminal: nobody is listening.

@@ -7,7 +7,16 @@
 #include <cstring>
 #include <string>
 
+#include "core/unique_fd.hpp"
+#include "daemon/platform.hpp"
+
 namespace taxsync::daemon {
+
+struct StateLock::Held {
+    UniqueFd fd;
+};
+
+void StateLock::Release::operator()(Held* held) const { std::default_delete<Held>()(held); }
 
 Expected<StateLock> StateLock::acquire(const std::filesystem::path& state_dir) {
     const auto path = state_dir / "taxsync.lock";
@@ -22,9 +31,9 @@ Expected<StateLock> StateLock::acquire(const std::filesystem::path& state_dir) {
                                              "; stop it first, or ask it with `taxsync ctl sync-now`");
     }
     // The pid only serves the message above; the lock holds whether or not it is written.
-    const std::string pid = std::to_string(::getpid()) + "\n";
+    const std::string pid = std::to_string(current_process_id()) + "\n";
     if (::ftruncate(fd.get(), 0) == 0) (void)::pwrite(fd.get(), pid.data(), pid.size(), 0);
-    return StateLock(std::move(fd));
+    return StateLock(std::unique_ptr<Held, Release>(std::make_unique<Held>(Held{std::move(fd)}).release()));
 }
 
 }  // namespace taxsync::daemon

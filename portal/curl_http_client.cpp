@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/text.hpp"
+#include "portal/system_http_client.hpp"
 
 namespace taxsync::portal {
 namespace {
@@ -119,5 +120,25 @@ Expected<HttpResponse, TransportError> CurlHttpClient::send(const HttpRequest& r
     received.response.status = static_cast<int>(status);
     return std::move(received.response);
 }
+
+}  // namespace taxsync::portal
+
+namespace taxsync::portal {
+
+Expected<std::unique_ptr<HttpClient>> make_system_http_client(const HttpClientSettings& settings) {
+    CurlOptions options;
+    options.connect_timeout = settings.connect_timeout;
+    options.total_timeout = settings.total_timeout;
+    options.max_response_bytes = settings.max_response_bytes;
+    options.ca_file = settings.ca_file;
+    options.user_agent = settings.user_agent;
+    return std::unique_ptr<HttpClient>(std::make_unique<CurlHttpClient>(std::move(options)));
+}
+
+HttpLibraryScope::HttpLibraryScope() {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
+}
+
+HttpLibraryScope::~HttpLibraryScope() { curl_global_cleanup(); }
 
 }  // namespace taxsync::portal

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <iomanip>
+#include <locale>
+#include <sstream>
 #include <string>
 
 #include "core/text.hpp"
@@ -26,11 +29,17 @@ std::optional<Millis> parse_retry_after(std::string_view value, SystemTime now) 
         if (text.size() > 9) return std::nullopt;
         return Millis{std::stoll(std::string(text)) * 1000};
     }
+    // An HTTP date, always in English and GMT (RFC 9110): the classic locale reads it on any system.
     std::tm parts{};
-    const std::string copy(text);
-    const char* end = strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &parts);
-    if (end == nullptr || *end != '\0') return std::nullopt;
-    const SystemTime at = std::chrono::system_clock::from_time_t(timegm(&parts));
+    std::istringstream in{std::string(text)};
+    in.imbue(std::locale::classic());
+    in >> std::get_time(&parts, "%a, %d %b %Y %H:%M:%S GMT");
+    if (in.fail() || in.peek() != std::char_traits<char>::eof()) return std::nullopt;
+    using namespace std::chrono;
+    const year_month_day date{year{parts.tm_year + 1900}, month{static_cast<unsigned>(parts.tm_mon + 1)},
+                              day{static_cast<unsigned>(parts.tm_mday)}};
+    if (!date.ok()) return std::nullopt;
+    const SystemTime at = sys_days{date} + hours{parts.tm_hour} + minutes{parts.tm_min} + seconds{parts.tm_sec};
     return std::max(Millis{0}, std::chrono::duration_cast<Millis>(at - now));
 }
 

@@ -87,7 +87,9 @@ Expected<Database> Database::open(const std::filesystem::path& path, OpenMode mo
     sqlite3* raw = nullptr;
     const int flags = (mode == OpenMode::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                       SQLITE_OPEN_NOMUTEX;
-    const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+    // SQLite takes UTF-8 file names on every system (Windows paths are UTF-16 natively).
+    const std::u8string name = path.u8string();
+    const int rc = sqlite3_open_v2(reinterpret_cast<const char*>(name.c_str()), &raw, flags, nullptr);
     std::unique_ptr<sqlite3, Close> db(raw);
     if (rc != SQLITE_OK) {
         const std::string reason = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);

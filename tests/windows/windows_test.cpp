@@ -32,8 +32,12 @@
 #include <thread>
 #include <vector>
 
+#include "core/digest.hpp"
+#include "daemon/config.hpp"
 #include "daemon/control_protocol.hpp"
+#include "daemon/platform.hpp"
 #include "daemon/service_command.hpp"
+#include "daemon/state_lock.hpp"
 #include "daemon/windows/directory_watcher.hpp"
 #include "daemon/windows/event_log.hpp"
 #include "daemon/windows/named_pipe_control.hpp"
@@ -42,6 +46,7 @@
 #include "daemon/windows/service_install.hpp"
 #include "daemon/windows/unique_handle.hpp"
 #include "daemon/windows/win32_text.hpp"
+#include "portal/winhttp_http_client.hpp"
 
 namespace {
 
@@ -869,6 +874,73 @@ void check_real_service(Checks& checks) {
     fs::remove(journal, ignored);
 }
 
+// core/digest.hpp over BCrypt: the published test vectors (FIPS 180-2, RFC 4231 case 2).
+void check_bcrypt_digests(Checks& checks) {
+    checks.section("BCrypt digests");
+    checks.check(taxsync::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+                 "SHA-256 of \"abc\"");
+    taxsync::Sha256 pieces;
+    pieces.update("a");
+    pieces.update("bc");
+    checks.check(pieces.finish_hex() == taxsync::sha256_hex("abc"), "incremental SHA-256 gives the same digest");
+    checks.check(taxsync::hmac_sha256_hex("Jefe", "what do ya want for nothing?") ==
+                     "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+                 "HMAC-SHA-256, RFC 4231 test case 2");
+    const std::string random = taxsync::random_bytes(32);
+    checks.check(random.size() == 32 && random != taxsync::random_bytes(32), "random_bytes gives fresh bytes");
+}
+
+// daemon/state_lock.hpp over LockFileEx, and daemon/platform.hpp's private files.
+void check_state_lock_and_private_files(Checks& checks) {
+    checks.section("state lock and private files");
+    const fs::path dir = fs::temp_directory_path() / ("taxsync-lock-" + std::to_string(GetCurrentProcessId()));
+    fs::create_directories(dir);
+    {
+        auto first = taxsync::daemon::StateLock::acquire(dir);
+        checks.check(first.has_value(), "the first StateLock::acquire succeeds");
+        auto second = taxsync::daemon::StateLock::acquire(dir);
+        checks.check(
+            second.has_error() && second.error().kind == taxsync::ErrorKind::Conflict &&
+                second.error().message.find("pid " + std::to_string(GetCurrentProcessId())) != std::string::npos,
+            "a second acquire is refused and names the holder's pid" +
+                (second.has_error() ? ": " + second.error().message : std::string()));
+    }
+    checks.check(taxsync::daemon::StateLock::acquire(dir).has_value(), "the lock is free again once released");
+
+    const fs::path key = dir / "key";
+    const auto created = create_private_file(key, "secret\n");
+    checks.check(created.has_value(), "create_private_file creates the file" +
+                                          (created.has_error() ? ": " + created.error().message : std::string()));
+    const auto again = create_private_file(key, "other\n");
+    checks.check(again.has_error() && again.error().kind == taxsync::ErrorKind::Conflict,
+                 "create_private_file refuses an existing file");
+    const auto private_check = check_private_file(key, "key file");
+    checks.check(private_check.has_value(),
+                 "a file from create_private_file passes check_private_file" +
+                     (private_check.has_error() ? ": " + private_check.error().message : std::string()));
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+}
+
+// portal/winhttp_http_client.hpp: the same URL rules as the libcurl client, before any network.
+void check_winhttp_rules(Checks& checks) {
+    checks.section("WinHTTP client rules");
+    taxsync::portal::WinHttpClient client({});
+    const auto plain = client.send({"GET", "http://portal.example.com/x", {}, "", false});
+    checks.check(plain.has_error() && plain.error().failure == taxsync::portal::TransportFailure::NotSent &&
+                     plain.error().message.find("loopback") != std::string::npos,
+                 "plain http:// to another host is refused, unsent");
+    const auto refused = client.send({"GET", "http://127.0.0.1:1/x", {}, "", false});
+    checks.check(refused.has_error() && refused.error().failure == taxsync::portal::TransportFailure::NotSent,
+                 "a refused connection counts as not sent" +
+                     (refused.has_error() ? ": " + refused.error().message : std::string()));
+    taxsync::portal::HttpClientSettings with_ca;
+    with_ca.ca_file = "C:\\ca.pem";
+    const auto made = taxsync::portal::make_system_http_client(with_ca);
+    checks.check(made.has_error() && made.error().message.find("certificate store") != std::string::npos,
+                 "a ca_file is refused with a pointer to the Windows certificate store");
+}
+
 }  // namespace
 
 int main() {
@@ -884,6 +956,9 @@ int main() {
 
     Checks checks;
     try {
+        check_bcrypt_digests(checks);
+        check_state_lock_and_private_files(checks);
+        check_winhttp_rules(checks);
         check_control_translation(checks);
         check_scm_service_manager(checks);
         check_command_lines(checks);
