@@ -12,8 +12,10 @@
 #include "daemon/config.hpp"
 #include "daemon/state_lock.hpp"
 #include "engine/engine.hpp"
+#include "portal/circuit_breaker.hpp"
 #include "portal/curl_http_client.hpp"
 #include "portal/portal.hpp"
+#include "portal/rate_limiter.hpp"
 #include "store/store.hpp"
 
 namespace taxsync::daemon {
@@ -52,6 +54,8 @@ private:
     std::unique_ptr<TaxIdHasher> tax_ids_;
     std::vector<std::unique_ptr<connectors::Connector>> connectors_;
     std::unique_ptr<portal::CurlHttpClient> http_;
+    std::unique_ptr<portal::RateLimitedHttpClient> rate_limiter_;  // over http_
+    std::unique_ptr<portal::CircuitBreaker> breaker_;              // over rate_limiter_; the portal's client
     std::unique_ptr<portal::Portal> portal_;
     std::unique_ptr<engine::Engine> engine_;
 };

@@ -3,7 +3,9 @@
 // interfaces of connectors, mapping, portal and store, not their insides, and runs without a
 // process around it, so tests drive it directly.
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string_view>
 #include <vector>
@@ -24,6 +26,9 @@ struct EngineOptions {
     int stop_after_unavailable = 3;
     /// Log a progress line every this many operations.
     std::size_t progress_every = 200;
+    /// When set and it answers a time, the portal is known to be down until then (the circuit
+    /// breaker is open): the cycle stops before the next operation instead of failing it.
+    std::function<std::optional<SystemTime>()> portal_down_until;
 };
 
 class Engine {
