@@ -17,6 +17,13 @@
 namespace taxsync::testing {
 
 class Emulator {
+    /// The request log of a benchmark's run holds over a hundred thousand entries.
+    static portal::CurlOptions large_answers() {
+        portal::CurlOptions options;
+        options.max_response_bytes = 512U * 1024U * 1024U;
+        return options;
+    }
+
 public:
     explicit Emulator(const std::filesystem::path& dir, const std::string& secret = "emulator-secret-0123456789",
                       std::vector<std::string> extra_args = {});
@@ -43,7 +50,7 @@ public:
 private:
     portal::CurlGlobal curl_;
     std::unique_ptr<Process> process_;
-    portal::CurlHttpClient http_{portal::CurlOptions{}};
+    portal::CurlHttpClient http_{large_answers()};
     std::string secret_;
     std::string root_;
     std::string base_url_;
