@@ -79,7 +79,7 @@ Exchange Emulator::admit(IncomingRequest request) {
         exchange.log_path_ = api_path;
         exchange.fault_ = faults_.decide(request.method, api_path);
         if (const auto retry_after = faults_.throttle(clock_.steady_now())) {
-            // The gateway's limit comes first: over it, nothing else is looked at.
+            // The gateway answers first: over the limit, its 429 replaces whatever was drawn.
             exchange.fault_ = FaultDecision{};
             exchange.fault_.status = 429;
             exchange.fault_.retry_after_seconds = *retry_after;
