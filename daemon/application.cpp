@@ -104,6 +104,16 @@ Expected<std::unique_ptr<Application>> Application::create(Config config, const 
     auto client = portal::make_system_http_client(http);
     if (client.has_error()) return unexpected(std::move(client).error());
     app->http_ = std::move(client).value();
+    // Every dialect gets the same guard rails: the limiter paces requests, the breaker stops
+    // hammering a portal that is down. The breaker is outermost so an open circuit costs nothing.
+    portal::RateLimit rate_limit;
+    rate_limit.requests_per_minute = settings.portal.requests_per_minute;
+    rate_limit.burst = settings.portal.burst;
+    app->rate_limiter_ =
+        std::make_unique<portal::RateLimitedHttpClient>(*app->http_, app->clock_, rate_limit, app->log_);
+    app->breaker_ = std::make_unique<portal::CircuitBreaker>(
+        *app->rate_limiter_, app->clock_,
+        portal::BreakerSettings{settings.portal.breaker_failures, settings.portal.breaker_cooldown}, app->log_);
 
     portal::caseware::Settings portal_settings;
     portal_settings.base_url = settings.portal.base_url;
@@ -113,10 +123,11 @@ Expected<std::unique_ptr<Application>> Application::create(Config config, const 
     portal_settings.retry.max_attempts = settings.portal.max_attempts;
     portal_settings.jitter_seed = static_cast<std::uint64_t>(current_process_id());
     app->portal_ =
-        std::make_unique<portal::caseware::CasewarePortal>(portal_settings, *app->http_, app->clock_, app->log_);
+        std::make_unique<portal::caseware::CasewarePortal>(portal_settings, *app->breaker_, app->clock_, app->log_);
 
     engine::EngineOptions options;
     options.policy = settings.policy;
+    options.portal_down_until = [breaker = app->breaker_.get()] { return breaker->open_until(); };
     app->engine_ = std::make_unique<engine::Engine>(*app->store_, *app->portal_, app->connectors_, settings.rules,
                                                     app->clock_, app->log_, options);
     return app;

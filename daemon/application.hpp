@@ -12,7 +12,9 @@
 #include "daemon/config.hpp"
 #include "daemon/state_lock.hpp"
 #include "engine/engine.hpp"
+#include "portal/circuit_breaker.hpp"
 #include "portal/portal.hpp"
+#include "portal/rate_limiter.hpp"
 #include "portal/system_http_client.hpp"
 #include "store/store.hpp"
 
@@ -53,6 +55,8 @@ private:
     std::unique_ptr<TaxIdHasher> tax_ids_;
     std::vector<std::unique_ptr<connectors::Connector>> connectors_;
     std::unique_ptr<portal::HttpClient> http_;
+    std::unique_ptr<portal::RateLimitedHttpClient> rate_limiter_;  // over http_
+    std::unique_ptr<portal::CircuitBreaker> breaker_;              // over rate_limiter_; the portal's client
     std::unique_ptr<portal::Portal> portal_;
     std::unique_ptr<engine::Engine> engine_;
 };

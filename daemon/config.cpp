@@ -322,7 +322,8 @@ void load_portal(Checker& check, const toml::table& root, const std::filesystem:
     }
     check.only_keys(*portal,
                     {"type", "base_url", "client_id", "client_secret", "client_secret_file", "client_secret_credential",
-                     "idempotency_keys", "timeout_seconds", "connect_timeout_seconds", "max_attempts", "ca_file"},
+                     "idempotency_keys", "timeout_seconds", "connect_timeout_seconds", "max_attempts", "ca_file",
+                     "requests_per_minute", "burst", "breaker_failures", "breaker_cooldown_seconds"},
                     "[portal]");
     PortalSettings& settings = config.portal;
     if (auto type = check.text(*portal, "type", "[portal]", true)) {
@@ -382,6 +383,16 @@ void load_portal(Checker& check, const toml::table& root, const std::filesystem:
     }
     if (auto attempts = check.integer(*portal, "max_attempts", 1, 20)) settings.max_attempts = static_cast<int>(*attempts);
     if (auto ca = check.text(*portal, "ca_file", "[portal]")) settings.ca_file = resolve(base, *ca).string();
+    if (auto rate = check.integer(*portal, "requests_per_minute", 0, 1'000'000)) {
+        settings.requests_per_minute = static_cast<int>(*rate);
+    }
+    if (auto burst = check.integer(*portal, "burst", 1, 10'000)) settings.burst = static_cast<int>(*burst);
+    if (auto failures = check.integer(*portal, "breaker_failures", 0, 1000)) {
+        settings.breaker_failures = static_cast<int>(*failures);
+    }
+    if (auto seconds = check.integer(*portal, "breaker_cooldown_seconds", 1, 86'400)) {
+        settings.breaker_cooldown = std::chrono::seconds(*seconds);
+    }
 }
 
 // Folder rules as [[mapping.folder]] writes them: tables with a path template and an access.

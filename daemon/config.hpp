@@ -60,6 +60,10 @@ struct PortalSettings {
     std::chrono::seconds connect_timeout{10};
     int max_attempts = 5;
     std::string ca_file;
+    int requests_per_minute = 0;  // token bucket; 0: no limit of our own (429s still pause)
+    int burst = 10;
+    int breaker_failures = 5;  // failed attempts in a row that open the circuit; 0: never
+    std::chrono::seconds breaker_cooldown{60};
 };
 
 struct Config {

@@ -173,6 +173,11 @@ void print_status(const StatusView& status, std::ostream& out) {
         const auto& cycle = *status.last_cycle;
         out << "Last cycle: #" << cycle.id.value() << " (" << cycle.mode << ", " << cycle.trigger << ") started "
             << format_utc(cycle.started_at) << ", " << store::to_string(cycle.outcome) << "\n";
+        const json summary = json::parse(cycle.summary_json, nullptr, false);
+        if (summary.is_object() && summary.contains("stopped") && summary["stopped"].is_string() &&
+            !summary["stopped"].get<std::string>().empty()) {
+            out << "Stopped early: " << summary["stopped"].get<std::string>() << "\n";
+        }
     } else {
         out << "Last cycle: none yet\n";
     }

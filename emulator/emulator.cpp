@@ -44,7 +44,8 @@ Reply method_not_allowed(std::string_view allowed) {
 }  // namespace
 
 Emulator::Emulator(sqlite::Database& db, const Clock& clock, Logger logger, EmulatorOptions options)
-    : logger_(std::move(logger)),
+    : clock_(clock),
+      logger_(std::move(logger)),
       options_(std::move(options)),
       store_(db, clock, options_.id_seed),
       idempotency_(db, clock),
@@ -77,6 +78,13 @@ Exchange Emulator::admit(IncomingRequest request) {
         if (api_path.empty()) api_path = "/";
         exchange.log_path_ = api_path;
         exchange.fault_ = faults_.decide(request.method, api_path);
+        if (const auto retry_after = faults_.throttle(clock_.steady_now())) {
+            // The gateway answers first: over the limit, its 429 replaces whatever was drawn.
+            exchange.fault_ = FaultDecision{};
+            exchange.fault_.status = 429;
+            exchange.fault_.retry_after_seconds = *retry_after;
+        }
+        if (exchange.fault_.expire_tokens) store_.expire_all_tokens();
         const bool refused_at_the_door = exchange.fault_.status || exchange.fault_.drop == DropMode::BeforeApply;
         if (!refused_at_the_door) {
             exchange.pending_ = api_.admit(ApiRequest{request.method, api_path, QueryParameters::parse(target.query),
@@ -85,6 +93,15 @@ Exchange Emulator::admit(IncomingRequest request) {
     }
     exchange.request_ = std::move(request);
     return exchange;
+}
+
+Status Emulator::load_faults(std::string_view plan_text) {
+    auto plan = parse_fault_plan_text(plan_text);
+    if (plan.has_error()) return unexpected(std::move(plan).error());
+    const bool expire_tokens = plan->expire_tokens;
+    faults_.replace(std::move(plan).value());
+    if (expire_tokens) store_.expire_all_tokens();
+    return ok();
 }
 
 std::optional<Reply> Emulator::finish(Exchange& exchange) {

@@ -83,6 +83,9 @@ public:
     /// The answer, or nullopt when the connection must be closed without one.
     std::optional<Reply> finish(Exchange& exchange);
 
+    /// Installs a fault plan given as JSON text, as POST /_emulator/faults does (--faults at start).
+    Status load_faults(std::string_view plan_text);
+
     [[nodiscard]] std::string api_prefix() const;
     PortalStore& store() { return store_; }
 
@@ -93,6 +96,7 @@ private:
     void reset();
     void record(const Exchange& exchange, unsigned status, std::string_view fault, bool replayed);
 
+    const Clock& clock_;
     Logger logger_;
     EmulatorOptions options_;
     PortalStore store_;

@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "emulator/ids.hpp"
@@ -26,8 +28,8 @@ Expected<std::uint64_t> read_unsigned(const json& value, const std::string& wher
 }
 
 Expected<FaultRule> parse_rule(const json& item, std::size_t index) {
-    static const std::set<std::string, std::less<>> known{"method", "path",        "status",   "times",
-                                                          "rate",   "retry_after", "delay_ms", "drop"};
+    static const std::set<std::string, std::less<>> known{
+        "method", "path", "status", "times", "rate", "retry_after", "delay_ms", "jitter_ms", "drop", "expire_tokens"};
     const std::string where = "rules[" + std::to_string(index) + "]";
     if (!item.is_object()) return invalid(where + " must be an object");
     for (const auto& [key, value] : item.items()) {
@@ -70,6 +72,15 @@ Expected<FaultRule> parse_rule(const json& item, std::size_t index) {
         if (milliseconds.has_error()) return Unexpected<Error>(std::move(milliseconds).error());
         rule.delay = std::chrono::milliseconds(milliseconds.value());
     }
+    if (const auto it = item.find("jitter_ms"); it != item.end() && !it->is_null()) {
+        auto milliseconds = read_unsigned(*it, where + ".jitter_ms", 600'000);
+        if (milliseconds.has_error()) return Unexpected<Error>(std::move(milliseconds).error());
+        rule.jitter = std::chrono::milliseconds(milliseconds.value());
+    }
+    if (const auto it = item.find("expire_tokens"); it != item.end() && !it->is_null()) {
+        if (!it->is_boolean()) return invalid(where + ".expire_tokens must be true or false");
+        rule.expire_tokens = it->get<bool>();
+    }
     if (const auto it = item.find("drop"); it != item.end() && !it->is_null()) {
         if (*it == "before") {
             rule.drop = DropMode::BeforeApply;
@@ -99,6 +110,12 @@ std::string_view drop_name(DropMode drop) {
 
 }  // namespace
 
+Expected<FaultPlan> parse_fault_plan_text(std::string_view text) {
+    const json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded()) return invalid("the fault plan is not valid JSON");
+    return parse_fault_plan(parsed);
+}
+
 Expected<FaultPlan> parse_fault_plan(const json& body) {
     if (!body.is_object()) return invalid("the faults body must be a JSON object");
     FaultPlan plan;
@@ -111,6 +128,20 @@ Expected<FaultPlan> parse_fault_plan(const json& body) {
         } else if (key == "expire_tokens") {
             if (!value.is_boolean()) return invalid("expire_tokens must be true or false");
             plan.expire_tokens = value.get<bool>();
+        } else if (key == "rate_limit") {
+            if (value.is_null()) continue;
+            if (!value.is_object()) return invalid("rate_limit must be an object");
+            RateLimitRule limit;
+            for (const auto& [name, setting] : value.items()) {
+                if (name != "requests_per_minute" && name != "burst") {
+                    return invalid("rate_limit: unknown key " + name + " (expected requests_per_minute, burst)");
+                }
+                if (!setting.is_number() || setting.get<double>() <= 0 || setting.get<double>() > 1e6) {
+                    return invalid("rate_limit." + name + " must be a positive number");
+                }
+                (name == "burst" ? limit.burst : limit.requests_per_minute) = setting.get<double>();
+            }
+            plan.rate_limit = limit;
         } else if (key == "rules") {
             if (!value.is_array()) return invalid("rules must be an array");
             for (std::size_t i = 0; i < value.size(); ++i) {
@@ -119,7 +150,7 @@ Expected<FaultPlan> parse_fault_plan(const json& body) {
                 plan.rules.push_back(std::move(rule).value());
             }
         } else {
-            return invalid("unknown key " + key + " (expected seed, expire_tokens, rules)");
+            return invalid("unknown key " + key + " (expected seed, expire_tokens, rate_limit, rules)");
         }
     }
     return plan;
@@ -130,6 +161,25 @@ std::uint64_t FaultInjector::mix_seed(std::uint64_t seed) { return mix64(seed ^ 
 void FaultInjector::replace(FaultPlan plan) {
     plan_ = std::move(plan);
     random_state_ = mix_seed(plan_.seed);
+    tokens_ = plan_.rate_limit ? std::max(1.0, plan_.rate_limit->burst) : 0.0;
+    refilled_at_.reset();
+    throttled_ = 0;
+}
+
+std::optional<unsigned> FaultInjector::throttle(SteadyTime now) {
+    if (!plan_.rate_limit) return std::nullopt;
+    const double per_second = plan_.rate_limit->requests_per_minute / 60.0;
+    if (refilled_at_ && now > *refilled_at_) {
+        const double elapsed = std::chrono::duration<double>(now - *refilled_at_).count();
+        tokens_ = std::min(std::max(1.0, plan_.rate_limit->burst), tokens_ + elapsed * per_second);
+    }
+    if (!refilled_at_ || now > *refilled_at_) refilled_at_ = now;
+    if (tokens_ >= 1.0) {
+        tokens_ -= 1.0;
+        return std::nullopt;
+    }
+    ++throttled_;
+    return static_cast<unsigned>(std::max(1.0, std::ceil((1.0 - tokens_) / per_second)));
 }
 
 double FaultInjector::next_unit() {
@@ -151,6 +201,12 @@ FaultDecision FaultInjector::decide(std::string_view method, std::string_view ap
         if (rule.rate < 1.0 && next_unit() >= rule.rate) continue;
         ++rule.fired;
         decision.delay += rule.delay;
+        if (rule.jitter.count() > 0) {
+            const auto spread = static_cast<double>(rule.jitter.count() + 1);
+            decision.delay += std::chrono::milliseconds(
+                std::min<std::int64_t>(rule.jitter.count(), static_cast<std::int64_t>(next_unit() * spread)));
+        }
+        decision.expire_tokens = decision.expire_tokens || rule.expire_tokens;
         if (rule.decides_outcome()) {
             outcome_decided = true;
             decision.status = rule.status;
@@ -166,6 +222,8 @@ json FaultInjector::describe() const {
     for (const auto& rule : plan_.rules) {
         json item{
             {"path", rule.path_prefix}, {"rate", rule.rate}, {"delay_ms", rule.delay.count()}, {"fired", rule.fired}};
+        item["jitter_ms"] = rule.jitter.count();
+        item["expire_tokens"] = rule.expire_tokens;
         item["method"] = rule.method ? json(*rule.method) : json(nullptr);
         item["status"] = rule.status ? json(*rule.status) : json(nullptr);
         item["retry_after"] = rule.retry_after_seconds ? json(*rule.retry_after_seconds) : json(nullptr);
@@ -173,7 +231,16 @@ json FaultInjector::describe() const {
         item["drop"] = rule.drop == DropMode::None ? json(nullptr) : json(drop_name(rule.drop));
         rules.push_back(std::move(item));
     }
-    return json{{"seed", plan_.seed}, {"expire_tokens", plan_.expire_tokens}, {"rules", std::move(rules)}};
+    json limit = nullptr;
+    if (plan_.rate_limit) {
+        limit = json{{"requests_per_minute", plan_.rate_limit->requests_per_minute},
+                     {"burst", plan_.rate_limit->burst},
+                     {"throttled", throttled_}};
+    }
+    return json{{"seed", plan_.seed},
+                {"expire_tokens", plan_.expire_tokens},
+                {"rate_limit", std::move(limit)},
+                {"rules", std::move(rules)}};
 }
 
 }  // namespace taxsync::emulator

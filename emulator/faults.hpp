@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.hpp"
 #include "core/expected.hpp"
 
 namespace taxsync::emulator {
@@ -30,20 +31,32 @@ struct FaultRule {
     std::optional<std::uint64_t> times;  // fire at most this many times; unlimited when absent
     double rate = 1.0;                   // probability of firing for each matching request
     std::chrono::milliseconds delay{0};
+    std::chrono::milliseconds jitter{0};  // plus a seeded draw from 0 to this, each time the rule fires
     DropMode drop = DropMode::None;
+    bool expire_tokens = false;  // when it fires, every token issued so far expires (mid-cycle expiry)
     std::uint64_t fired = 0;
 
     [[nodiscard]] bool decides_outcome() const { return status.has_value() || drop != DropMode::None; }
 };
 
+/// The firm's request limit, as a portal's gateway enforces it: a token bucket over every API
+/// request; a request over the limit is answered 429 with Retry-After and not applied.
+struct RateLimitRule {
+    double requests_per_minute = 60;
+    double burst = 10;
+};
+
 struct FaultPlan {
     std::uint64_t seed = 1;
     bool expire_tokens = false;
+    std::optional<RateLimitRule> rate_limit;
     std::vector<FaultRule> rules;
 };
 
 /// Validates strictly: an unknown key (say "delay" for "delay_ms") is an error, not a silent no-op.
 Expected<FaultPlan> parse_fault_plan(const nlohmann::json& body);
+/// The same from JSON text (a --faults file or argument); a syntax error is an InvalidInput.
+Expected<FaultPlan> parse_fault_plan_text(std::string_view text);
 
 /// What happens to one request.
 struct FaultDecision {
@@ -51,6 +64,7 @@ struct FaultDecision {
     std::optional<unsigned> status;
     std::optional<unsigned> retry_after_seconds;
     DropMode drop = DropMode::None;
+    bool expire_tokens = false;  // expire every token before the request is looked at
 };
 
 class FaultInjector {
@@ -61,9 +75,12 @@ public:
     void replace(FaultPlan plan);
     void clear() { replace(FaultPlan{}); }
 
-    /// Every matching delay-only rule adds its latency; the first matching rule with a status or a
-    /// drop that fires decides the outcome, and later outcome rules are not drawn (nor counted).
+    /// Every matching delay-only rule adds its latency (and jitter, and token expiry); the first matching rule with a
+    /// status or a drop that fires decides the outcome, and later outcome rules are not drawn (nor counted).
     FaultDecision decide(std::string_view method, std::string_view api_path);
+
+    /// With a rate limit in the plan: takes a token, or answers the Retry-After (seconds) of a 429.
+    std::optional<unsigned> throttle(SteadyTime now);
 
     [[nodiscard]] nlohmann::json describe() const;
 
@@ -73,6 +90,9 @@ private:
 
     FaultPlan plan_;
     std::uint64_t random_state_;
+    double tokens_ = 0;
+    std::optional<SteadyTime> refilled_at_;
+    std::uint64_t throttled_ = 0;
 };
 
 }  // namespace taxsync::emulator

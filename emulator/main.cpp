@@ -35,6 +35,7 @@ struct CommandLine {
     std::optional<std::uint64_t> seed;
     std::string dialect = "caseware";
     std::optional<std::filesystem::path> port_file;
+    std::optional<std::string> faults;  // a JSON plan, or a file holding one
     bool allow_remote = false;
     bool quiet = false;
 };
@@ -62,6 +63,16 @@ std::uint64_t random_seed() {
 Expected<sqlite::Database> open_database(const std::string& path) {
     if (path == ":memory:") return sqlite::Database::open_in_memory();
     return sqlite::Database::open(path, sqlite::OpenMode::ReadWrite);
+}
+
+/// --faults takes the plan inline (it starts with '{') or the name of a file holding it.
+Expected<std::string> fault_plan_text(const std::string& argument) {
+    if (!argument.empty() && argument.front() == '{') return argument;
+    std::ifstream in(argument, std::ios::binary);
+    if (!in) return fail(ErrorKind::Io, "cannot read the fault plan file " + argument);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
 }
 
 int run(const CommandLine& options) {
@@ -97,6 +108,17 @@ int run(const CommandLine& options) {
 
     emulator::Emulator emulator(database.value(), clock, Logger::to_stderr(LogLevel::Info, redactor),
                                 std::move(emulator_options));
+    if (options.faults) {
+        auto plan_text = fault_plan_text(*options.faults);
+        if (plan_text.has_error()) {
+            std::cerr << "taxsync-portal-emulator: " << plan_text.error().message << '\n';
+            return 2;
+        }
+        if (auto loaded = emulator.load_faults(*plan_text); loaded.has_error()) {
+            std::cerr << "taxsync-portal-emulator: --faults: " << loaded.error().message << '\n';
+            return 2;
+        }
+    }
     boost::asio::io_context io;
     emulator::HttpServer server(io, emulator);
     if (auto listening = server.listen(endpoint.value()); listening.has_error()) {
@@ -146,6 +168,8 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::IsMember({"caseware"}));
     app.add_option("--port-file", options.port_file, "also write the chosen port to this file");
+    app.add_option("--faults", options.faults,
+                   "fault plan to start with: JSON as for POST /_emulator/faults, inline or in a file");
     app.add_flag("--allow-remote", options.allow_remote, "allow a non-loopback listen address");
     app.add_flag("--quiet", options.quiet, "do not log one line per request to stderr");
     CLI11_PARSE(app, argc, argv);

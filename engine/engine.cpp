@@ -517,6 +517,13 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
             log_.info("taxsync is stopping: this cycle ends here; the remaining operations wait in the outbox");
             break;
         }
+        if (const auto down_until = options_.portal_down_until ? options_.portal_down_until() : std::nullopt) {
+            report.stopped =
+                Error{ErrorKind::Unavailable, "portal unavailable, circuit open until " + format_utc(*down_until) +
+                                                  "; the remaining operations wait for the next cycle"};
+            log_.error("stopping this cycle: {}", report.stopped->message);
+            break;
+        }
         const ClientKey key{row.connector, row.client};
         if (failed.count(key) != 0) continue;  // superseded when its earlier step failed
         touched.insert(key);

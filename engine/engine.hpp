@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,9 @@ struct EngineOptions {
     /// Log a progress line every this many operations.
     std::size_t progress_every = 200;
     SyncPolicy policy;
+    /// When set and it answers a time, the portal is known to be down until then (the circuit
+    /// breaker is open): the cycle stops before the next operation instead of failing it.
+    std::function<std::optional<SystemTime>()> portal_down_until;
 };
 
 class Engine {

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <array>
 #include <stdexcept>
 
 #include "core/text.hpp"
@@ -93,6 +94,8 @@ Expected<HttpResponse, TransportError> CurlHttpClient::send(const HttpRequest& r
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &received);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &received);
+    std::array<char, CURL_ERROR_SIZE> detail{};  // e.g. "SSL certificate problem: self-signed certificate"
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail.data());
     if (request.method == "GET") {
         curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
     } else {
@@ -102,10 +105,12 @@ Expected<HttpResponse, TransportError> CurlHttpClient::send(const HttpRequest& r
     }
 
     const CURLcode code = curl_easy_perform(curl);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);  // the buffer dies with this call
     if (code != CURLE_OK) {
         long request_bytes = 0;
         curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &request_bytes);
-        const std::string reason = curl_easy_strerror(code);
+        std::string reason = curl_easy_strerror(code);
+        if (detail[0] != '\0') reason += " (" + std::string(detail.data()) + ")";
         if (received.too_large) {
             return unexpected(TransportError{TransportFailure::TooLarge, "the answer exceeded " +
                                                                              std::to_string(options_.max_response_bytes) +

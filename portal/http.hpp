@@ -36,6 +36,7 @@ enum class TransportFailure {
     TimedOut,        // sent, no complete answer in time: it may have been applied
     ConnectionLost,  // sent, the connection closed before the answer: it may have been applied
     TooLarge,        // the answer exceeded the size limit
+    CircuitOpen,     // not sent: the portal failed too often just now (circuit breaker open)
 };
 
 struct TransportError {

@@ -64,6 +64,10 @@ AttemptResult classify_attempt(const Expected<HttpResponse, TransportError>& out
                 result.error = {ErrorKind::Ambiguous, "no answer from the portal (" + transport.message + ")"};
                 result.retry = resend_ok;
                 break;
+            case TransportFailure::CircuitOpen:
+                // Retrying would only meet the open circuit again: fail fast, the cycle stops early.
+                result.error = {ErrorKind::Unavailable, transport.message};
+                break;
             case TransportFailure::TooLarge:
                 result.error = {ErrorKind::Internal, transport.message};
                 break;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 
 #include "emulator/ids.hpp"
@@ -119,6 +121,101 @@ TEST(FaultInjector, ClearingRemovesEveryRule) {
     injector.clear();
     EXPECT_FALSE(injector.decide("GET", "/roles").status.has_value());
     EXPECT_TRUE(injector.describe()["rules"].empty());
+}
+
+TEST(FaultInjector, JitterIsASeededDrawWithinTheBound) {
+    const auto plan =
+        plan_from(json::parse(R"({"seed": 11, "rules": [{"path": "*", "delay_ms": 20, "jitter_ms": 30}]})"));
+    auto delays = [](const FaultPlan& chosen) {
+        FaultInjector injector;
+        injector.replace(chosen);
+        std::vector<std::int64_t> out;
+        for (int i = 0; i < 200; ++i) out.push_back(injector.decide("GET", "/roles").delay.count());
+        return out;
+    };
+    const auto first = delays(plan);
+    EXPECT_EQ(first, delays(plan));  // the same seed, the same latencies
+    EXPECT_EQ(*std::min_element(first.begin(), first.end()), 20);
+    EXPECT_EQ(*std::max_element(first.begin(), first.end()), 50);
+    EXPECT_GT(std::set<std::int64_t>(first.begin(), first.end()).size(), 20U);  // spread, not a constant
+    FaultPlan reseeded = plan;
+    reseeded.seed = 12;
+    EXPECT_NE(first, delays(reseeded));
+}
+
+TEST(FaultInjector, ErrorRatesPerEndpointAndStatusFollowTheSeed) {
+    const auto plan = plan_from(json::parse(R"({"seed": 3, "rules": [
+        {"path": "/users", "status": 500, "rate": 0.1},
+        {"path": "/users", "status": 502, "rate": 0.1},
+        {"path": "/users", "status": 503, "rate": 0.1},
+        {"path": "*", "status": 429, "retry_after": 2, "rate": 0.05}]})"));
+    auto run = [&] {
+        FaultInjector injector;
+        injector.replace(plan);
+        std::map<unsigned, int> statuses;
+        std::vector<unsigned> sequence;
+        for (int i = 0; i < 2000; ++i) {
+            const auto decision = injector.decide(i % 2 == 0 ? "POST" : "GET", i % 2 == 0 ? "/users" : "/entities");
+            const unsigned status = decision.status.value_or(0);
+            sequence.push_back(status);
+            ++statuses[status];
+            if (status == 429) {
+                EXPECT_EQ(decision.retry_after_seconds, 2U);
+            }
+            if (i % 2 == 1) {
+                EXPECT_TRUE(status == 0 || status == 429) << status;  // /entities: only the 429 rule
+            }
+        }
+        return std::pair{statuses, sequence};
+    };
+    const auto [statuses, sequence] = run();
+    EXPECT_EQ(sequence, run().second);
+    for (const unsigned status : {500U, 502U, 503U}) {
+        EXPECT_GT(statuses.at(status), 40) << status;  // about 100, 90 and 81 of 1000
+        EXPECT_LT(statuses.at(status), 140) << status;
+    }
+    EXPECT_GT(statuses.at(429), 30);
+    EXPECT_LT(statuses.at(429), 120);
+}
+
+TEST(FaultInjector, TokenExpiryFiresMidSequence) {
+    FaultInjector injector;
+    injector.replace(plan_from(json::parse(R"({"rules": [{"path": "/users", "expire_tokens": true, "times": 1}]})")));
+    EXPECT_FALSE(injector.decide("GET", "/entities").expire_tokens);
+    const auto expiring = injector.decide("POST", "/users");
+    EXPECT_TRUE(expiring.expire_tokens);
+    EXPECT_FALSE(expiring.status.has_value());  // the request itself goes on (and meets the expiry)
+    EXPECT_FALSE(injector.decide("POST", "/users").expire_tokens);
+    EXPECT_EQ(injector.describe()["rules"][0]["expire_tokens"], true);
+}
+
+TEST(FaultPlanParsing, ReadsTextAndRefusesBadJitterOrExpiry) {
+    EXPECT_TRUE(parse_fault_plan_text(R"({"rules": [{"jitter_ms": 5}]})").has_value());
+    const auto broken = parse_fault_plan_text("{\"rules\": [");
+    ASSERT_TRUE(broken.has_error());
+    EXPECT_NE(broken.error().message.find("not valid JSON"), std::string::npos);
+    EXPECT_NE(plan_error(json::parse(R"({"rules": [{"jitter_ms": -1}]})")).find("jitter_ms"), std::string::npos);
+    EXPECT_NE(plan_error(json::parse(R"({"rules": [{"expire_tokens": 1}]})")).find("expire_tokens"), std::string::npos);
+}
+
+TEST(FaultInjector, RateLimitIsATokenBucketAnsweringRetryAfter) {
+    FaultInjector injector;
+    injector.replace(plan_from(json::parse(R"({"rate_limit": {"requests_per_minute": 120, "burst": 3}})")));
+    const SteadyTime start{};
+    for (int i = 0; i < 3; ++i) EXPECT_FALSE(injector.throttle(start).has_value()) << i;
+    EXPECT_EQ(injector.throttle(start), 1U);  // 2 per second: a token within the second
+    EXPECT_FALSE(injector.throttle(start + std::chrono::milliseconds(500)).has_value());
+    EXPECT_TRUE(injector.throttle(start + std::chrono::milliseconds(600)).has_value());
+    // Over a minute, no more than the limit (plus the burst) gets through.
+    int admitted = 0;
+    for (int ms = 1000; ms < 61'000; ms += 50) {
+        admitted += injector.throttle(start + std::chrono::milliseconds(ms)).has_value() ? 0 : 1;
+    }
+    EXPECT_GE(admitted, 119);
+    EXPECT_LE(admitted, 121);
+    EXPECT_GT(injector.describe()["rate_limit"]["throttled"].get<int>(), 1000);
+    EXPECT_NE(plan_error(json::parse(R"({"rate_limit": {"rpm": 5}})")).find("unknown key rpm"), std::string::npos);
+    EXPECT_NE(plan_error(json::parse(R"({"rate_limit": {"burst": 0}})")).find("positive"), std::string::npos);
 }
 
 TEST(GuidGenerator, IsDeterministicPerSeedAndGuidShaped) {

@@ -678,6 +678,33 @@ TEST_F(EmulatorHttpTest, ExpireTokensInvalidatesEveryIssuedToken) {
     EXPECT_EQ(call("GET", "/roles").status, 200U);
 }
 
+TEST_F(EmulatorHttpTest, TokenExpiryRuleFiresInTheMiddleOfASequence) {
+    authenticate();
+    set_faults({{"rules", {{{"method", "GET"}, {"path", "/entities"}, {"expire_tokens", true}, {"times", 1}}}}});
+    EXPECT_EQ(call("GET", "/roles").status, 200U);
+    const HttpResult expired = call("GET", "/entities");
+    EXPECT_EQ(expired.status, 401U);
+    EXPECT_NE(expired.error_message().find("expired"), std::string::npos);
+    authenticate();
+    EXPECT_EQ(call("GET", "/entities").status, 200U);  // fired once: the new token lives on
+}
+
+TEST_F(EmulatorHttpTest, PlanLoadedAtStartIsInForce) {
+    bool loaded = false;
+    bool refused = false;
+    on_server_thread([&] {
+        loaded = emulator_.load_faults(R"({"seed": 5, "rules": [{"path": "/roles", "status": 502, "times": 1}]})")
+                     .has_value();
+    });
+    ASSERT_TRUE(loaded);
+    authenticate();
+    EXPECT_EQ(call("GET", "/roles").status, 502U);
+    EXPECT_EQ(call("GET", "/roles").status, 200U);
+    EXPECT_EQ(emulator_get("faults")["seed"], 5);
+    on_server_thread([&] { refused = emulator_.load_faults(R"({"rules": [{"path": "*", "delay": 5}]})").has_error(); });
+    EXPECT_TRUE(refused);
+}
+
 TEST_F(EmulatorHttpTest, PostingAnEmptyPlanClearsFaults) {
     authenticate();
     set_faults({{"rules", {{{"path", "*"}, {"status", 500}}}}});

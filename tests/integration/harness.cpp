@@ -1,12 +1,16 @@
 #include "tests/integration/harness.hpp"
 
+#include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstring>
 #include <fstream>
+#include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -102,14 +106,69 @@ std::string Exports::lacerte_row(const std::string& id, const std::string& first
 }
 
 Workspace::Workspace(const Emulator& emulator) : base_url_(emulator.base_url()) {
+    secrets_.insert(emulator.secret());
     write_secret(emulator.secret());
     write_config();
     std::filesystem::create_directories(temp_.path() / "exports" / "lacerte");
 }
 
+Workspace::~Workspace() {
+    const std::string found = leaks();
+    if (!found.empty()) ADD_FAILURE() << "secrets or tax ids in the outputs or logs of taxsync: " << found;
+}
+
+std::string Workspace::leaks() const {
+    // Everything taxsync wrote for people: its outputs, the captured stdout/stderr of every
+    // process started here, and log files. Not the exports, the config or the state, which hold
+    // the seeded values by design.
+    std::string written = transcript_;
+    std::error_code error;
+    for (auto it = std::filesystem::recursive_directory_iterator(temp_.path(), error);
+         !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
+        if (!it->is_regular_file()) continue;
+        const auto relative = std::filesystem::relative(it->path(), temp_.path()).string();
+        const auto extension = it->path().extension();
+        if (relative.rfind("logs/", 0) == 0 || extension == ".log") written += "\n" + read_file(it->path());
+    }
+    std::set<std::string> needles = secrets_;
+    if (const auto key = temp_.path() / "state" / "tax-id.key"; std::filesystem::exists(key)) {
+        std::string text = read_file(key);
+        while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+        if (!text.empty()) needles.insert(text);
+    }
+    std::string found;
+    for (const std::string& needle : needles) {
+        if (needle.size() >= 6 && written.find(needle) != std::string::npos) {
+            // Name a secret by its length only; a tax id is fine to name in a test failure.
+            const bool tax_id = needle.find_first_not_of("0123456789-") == std::string::npos;
+            found += (tax_id ? needle : "a secret of " + std::to_string(needle.size()) + " characters") + "; ";
+        }
+    }
+    // Any full SSN-shaped number at all, seeded or not.
+    static const std::regex ssn_shape(R"((^|[^0-9])[0-9]{3}-[0-9]{2}-[0-9]{4}($|[^0-9]))");
+    std::smatch match;
+    if (std::regex_search(written, match, ssn_shape)) found += "SSN-shaped text \"" + match.str() + "\"; ";
+    return found;
+}
+
 void Workspace::write_lacerte(const std::vector<std::string>& rows, const std::string& name) {
     std::string text = Exports::lacerte_header() + "\r\n";
-    for (const auto& row : rows) text += row + "\r\n";
+    for (const auto& row : rows) {
+        text += row + "\r\n";
+        // Taxpayer and spouse SSNs (columns 4 and 8), with and without dashes, for leaks().
+        std::vector<std::string> fields;
+        std::stringstream cells(row);
+        for (std::string cell; std::getline(cells, cell, ',');) fields.push_back(cell);
+        for (const std::size_t column : {std::size_t{3}, std::size_t{7}}) {
+            if (column >= fields.size() || fields[column].size() < 9) continue;
+            secrets_.insert(fields[column]);
+            std::string digits;
+            for (const char c : fields[column]) {
+                if (std::isdigit(static_cast<unsigned char>(c)) != 0) digits.push_back(c);
+            }
+            secrets_.insert(digits);
+        }
+    }
     // Write beside, then rename: the connector must never see half a file.
     const auto target = temp_.path() / "exports" / "lacerte" / name;
     const auto staging = temp_.path() / (name + ".partial");
@@ -132,6 +191,7 @@ void Workspace::write_config(const std::string& portal_extra, const std::string&
 }
 
 void Workspace::write_secret(const std::string& secret) {
+    secrets_.insert(secret);
     const auto file = temp_.write("portal-secret", secret + "\n");
     std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }

@@ -2,11 +2,11 @@
 // Integration harness: a real taxsync-portal-emulator process on loopback, and a workspace that
 // writes exports and a configuration and runs the real taxsync binary against it.
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,6 +17,13 @@
 namespace taxsync::testing {
 
 class Emulator {
+    /// The request log of a benchmark's run holds over a hundred thousand entries.
+    static portal::CurlOptions large_answers() {
+        portal::CurlOptions options;
+        options.max_response_bytes = 512U * 1024U * 1024U;
+        return options;
+    }
+
 public:
     explicit Emulator(const std::filesystem::path& dir, const std::string& secret = "emulator-secret-0123456789",
                       std::vector<std::string> extra_args = {});
@@ -43,7 +50,7 @@ public:
 private:
     portal::CurlGlobal curl_;
     std::unique_ptr<Process> process_;
-    portal::CurlHttpClient http_{portal::CurlOptions{}};
+    portal::CurlHttpClient http_{large_answers()};
     std::string secret_;
     std::string root_;
     std::string base_url_;
@@ -61,6 +68,15 @@ struct Exports {
 class Workspace {
 public:
     explicit Workspace(const Emulator& emulator);
+    /// Fails the test if any output or log of its runs holds a secret or a tax id it was given.
+    ~Workspace();
+    Workspace(const Workspace&) = delete;
+    Workspace& operator=(const Workspace&) = delete;
+    Workspace(Workspace&&) = delete;
+    Workspace& operator=(Workspace&&) = delete;
+
+    /// Every secret or tax id found in the outputs and logs so far ("" when clean).
+    [[nodiscard]] std::string leaks() const;
 
     [[nodiscard]] const std::filesystem::path& dir() const { return temp_.path(); }
     [[nodiscard]] std::filesystem::path config_file() const { return temp_.path() / "taxsync.toml"; }
@@ -81,6 +97,7 @@ private:
     TempDir temp_;
     std::string base_url_;
     std::string transcript_;
+    std::set<std::string> secrets_;  // portal secrets and tax ids written by this workspace
 };
 
 /// Stands in for systemd: a datagram socket that collects what the service sends to $NOTIFY_SOCKET.
