@@ -3,6 +3,8 @@
 
 #include <filesystem>
 #include <iosfwd>
+#include <optional>
+#include <string>
 
 namespace taxsync::daemon {
 
@@ -17,6 +19,9 @@ int run_once(const CommandContext& context);
 int run_plan(const CommandContext& context);
 int run_status(const CommandContext& context);
 int run_config_check(const CommandContext& context);
+/// `taxsync portal template show | set FILE`: the portal's invitation email template (SmartVault's
+/// User Activation), read and update only.
+int run_portal_template(const CommandContext& context, const std::optional<std::filesystem::path>& new_text);
 /// `taxsync run`: the long-running service, until SIGTERM or a stop from the service manager.
 int run_service(const CommandContext& context);
 /// `taxsync ctl COMMAND`: asks the running service over its control socket. The configuration is

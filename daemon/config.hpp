@@ -49,7 +49,7 @@ struct ServiceSettings {
 };
 
 struct PortalSettings {
-    std::string type;  // "caseware-cloud"
+    std::string type;  // "caseware-cloud" or "smartvault"
     std::string base_url;
     std::string client_id;
     std::string client_secret;       // the value, read from its source while loading
@@ -59,6 +59,13 @@ struct PortalSettings {
     std::chrono::seconds connect_timeout{10};
     int max_attempts = 5;
     std::string ca_file;
+    // SmartVault
+    std::string account;
+    std::string app_id;
+    std::string admin_email;
+    std::filesystem::path private_key_file;
+    std::string private_key;  // the PEM text, read while loading (a secret)
+    double requests_per_second = 2.0;
 };
 
 struct Config {

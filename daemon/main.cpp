@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 
 #include "daemon/commands.hpp"
@@ -40,6 +41,18 @@ int main(int argc, char** argv) {
     auto* config = app.add_subcommand("config", "work with the configuration file");
     config->require_subcommand(1);
     auto* check = config->add_subcommand("check", "validate the configuration and name every error with line and column");
+    auto* portal_command = app.add_subcommand("portal", "work with the portal's own settings");
+    portal_command->require_subcommand(1);
+    auto* email_template = portal_command->add_subcommand(
+        "template", "the portal's invitation email template (SmartVault: User Activation); read and update only");
+    email_template->require_subcommand(1);
+    auto* template_show = email_template->add_subcommand("show", "print the template (Subject line, blank line, body)");
+    template_show->add_flag("--json", json, "print it as JSON");
+    auto* template_set = email_template->add_subcommand("set", "replace the template's subject and body from FILE");
+    std::filesystem::path template_file;
+    template_set->add_option("FILE", template_file, "text file: \"Subject: ...\", a blank line, then the body")
+        ->required()
+        ->check(CLI::ExistingFile);
 
     try {
         app.parse(argc, argv);
@@ -63,6 +76,8 @@ int main(int argc, char** argv) {
         if (check->parsed()) return run_config_check(context);
         if (run->parsed()) return run_service(context);
         if (ctl->parsed()) return run_ctl(context, ctl_command, socket);
+        if (template_show->parsed()) return run_portal_template(context, std::nullopt);
+        if (template_set->parsed()) return run_portal_template(context, template_file);
     } catch (const std::exception& error) {
         std::cerr << "taxsync: unexpected failure: " << error.what() << "\n";
         return exit_code::kError;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/expected.hpp"
 #include "core/strong_id.hpp"
@@ -69,6 +70,22 @@ struct CreateResult {
 struct Capabilities {
     bool invitation_on_create = true;      // creating a contact with invite=true sends the invitation
     bool honours_idempotency_keys = false; // a lost answer may be retried blindly with the same key
+    bool contact_groups = true;            // firm-wide contact groups (ensure_group, add_to_group)
+    bool per_contact_folder_access = true; // false: access is set per group, alike for all of a client's contacts
+    bool entity_roles = true;              // false: share_entity gives the portal's one client access; the role is ignored
+    bool invitation_message = true;        // false: the portal sends its own email template, not our message
+    bool contact_email_change = true;      // false: changing an email updates the record, not the person's login
+    bool delete_entities = true;           // false: clients cannot be deleted, removal means archive
+};
+
+/// One plain sentence per thing the dialect cannot do, for `taxsync plan` and the logs.
+std::vector<std::string> limitations(const Capabilities& capabilities);
+
+/// An email template of the portal's own (SmartVault's User Activation), read and updated as a whole.
+struct EmailTemplate {
+    std::string name;
+    std::string subject;
+    std::string body;
 };
 
 class Portal {
@@ -99,6 +116,10 @@ public:
     /// Creates the missing folders of a '/'-separated path under the entity; returns the last one.
     virtual Expected<FolderId> ensure_folder(const EntityId& entity, std::string_view path) = 0;
     virtual Status set_folder_access(const FolderId& folder, const ContactId& contact, FolderAccess access) = 0;
+
+    /// The portal's invitation email template, where the portal has one (read and update only).
+    virtual Expected<EmailTemplate> invitation_template();
+    virtual Status set_invitation_template(const EmailTemplate& text);
 };
 
 }  // namespace taxsync::portal
