@@ -53,7 +53,8 @@ Emulator::Emulator(sqlite::Database& db, const Clock& clock, Logger logger, Emul
       idempotency_(db, clock),
       api_(store_, idempotency_, clock, options_.credentials) {
     if (options_.dialect == Dialect::Smartvault) {
-        if (!options_.smartvault) throw std::invalid_argument("the SmartVault dialect needs the app's id and public key");
+        if (!options_.smartvault)
+            throw std::invalid_argument("the SmartVault dialect needs the app's id and public key");
         smartvault_store_.emplace(db, clock, options_.firm);
         smartvault_api_.emplace(store_, *smartvault_store_, clock, options_.smartvault->credentials,
                                 options_.smartvault->key);
@@ -72,9 +73,8 @@ void Emulator::admit_smartvault(Exchange& exchange, const IncomingRequest& reque
     exchange.fault_ = faults_.decide(request.method, exchange.path_);
     const bool refused_at_the_door = exchange.fault_.status || exchange.fault_.drop == DropMode::BeforeApply;
     if (refused_at_the_door) return;
-    auto admitted = smartvault_api_->admit(SmartvaultRequest{request.method, segments,
-                                                             QueryParameters::parse(exchange.query_),
-                                                             request.authorization, request.body});
+    auto admitted = smartvault_api_->admit(SmartvaultRequest{
+        request.method, segments, QueryParameters::parse(exchange.query_), request.authorization, request.body});
     if (auto* reply = std::get_if<Reply>(&admitted)) {
         exchange.pending_ = std::move(*reply);
     } else {
@@ -127,7 +127,11 @@ std::optional<Reply> Emulator::finish(Exchange& exchange) {
         return std::nullopt;
     }
     if (fault.status) {
-        Reply reply = error_reply(*fault.status, "injected fault: HTTP " + std::to_string(*fault.status));
+        const std::string text = fault.error_text.value_or("injected fault: HTTP " + std::to_string(*fault.status));
+        Reply reply = options_.dialect == Dialect::Smartvault
+                          ? json_reply(*fault.status, json{{"error", {{"success", false}, {"error_text", text}}},
+                                                           {"message", nullptr}})
+                          : error_reply(*fault.status, text);
         if (fault.retry_after_seconds)
             reply.headers.emplace_back("Retry-After", std::to_string(*fault.retry_after_seconds));
         record(exchange, reply.status, "status", false);

@@ -27,8 +27,9 @@ struct FaultRule {
     std::string path_prefix = "*";      // prefix of the API-relative path, or "*" for every path
     std::optional<unsigned> status;     // answer this instead of applying
     std::optional<unsigned> retry_after_seconds;
-    std::optional<std::uint64_t> times;  // fire at most this many times; unlimited when absent
-    double rate = 1.0;                   // probability of firing for each matching request
+    std::optional<std::string> error_text;  // the injected failure's text (e.g. SmartVault's "invalid_token")
+    std::optional<std::uint64_t> times;     // fire at most this many times; unlimited when absent
+    double rate = 1.0;                      // probability of firing for each matching request
     std::chrono::milliseconds delay{0};
     DropMode drop = DropMode::None;
     std::uint64_t fired = 0;
@@ -50,6 +51,7 @@ struct FaultDecision {
     std::chrono::milliseconds delay{0};
     std::optional<unsigned> status;
     std::optional<unsigned> retry_after_seconds;
+    std::optional<std::string> error_text;
     DropMode drop = DropMode::None;
 };
 

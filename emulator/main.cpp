@@ -1,5 +1,5 @@
-// taxsync-portal-emulator: the CaseWare Cloud API v2 or SmartVault's REST API on loopback, for the demo, the integration
-// tests and the benchmarks. Prints "listening on http://HOST:PORT" once it accepts connections.
+// taxsync-portal-emulator: the CaseWare Cloud API v2 or SmartVault's REST API on loopback, for the demo, the
+// integration tests and the benchmarks. Prints "listening on http://HOST:PORT" once it accepts connections.
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -78,7 +78,8 @@ int run(const CommandLine& options) {
         return 2;
     }
     if (options.client_id.empty()) {
-        std::cerr << "taxsync-portal-emulator: --client-id is required (the CaseWare client id or the SmartVault app id)\n";
+        std::cerr
+            << "taxsync-portal-emulator: --client-id is required (the CaseWare client id or the SmartVault app id)\n";
         return 2;
     }
     emulator::EmulatorOptions emulator_options;
@@ -164,7 +165,8 @@ int run(const CommandLine& options) {
 
 int main(int argc, char** argv) {
     CommandLine options;
-    CLI::App app{"Emulates a client portal's HTTP API (CaseWare Cloud API v2 or SmartVault) for taxsync's tests and demo"};
+    CLI::App app{
+        "Emulates a client portal's HTTP API (CaseWare Cloud API v2 or SmartVault) for taxsync's tests and demo"};
     app.add_option("--listen", options.listen, "HOST:PORT to listen on; port 0 picks a free port")
         ->capture_default_str();
     app.add_option("--db", options.database, "SQLite database file, or :memory:")->capture_default_str();
@@ -179,7 +181,8 @@ int main(int argc, char** argv) {
     app.add_option("--delegation-token-ttl", options.delegation_token_ttl_seconds,
                    "SmartVault delegation token lifetime in seconds (default: --token-ttl)")
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{86'400 * 365}));
-    app.add_option("--token-ttl", options.token_ttl_seconds, "bearer token (CaseWare) or client token (SmartVault) lifetime in seconds")
+    app.add_option("--token-ttl", options.token_ttl_seconds,
+                   "bearer token (CaseWare) or client token (SmartVault) lifetime in seconds")
         ->capture_default_str()
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{86'400 * 365}));
     app.add_option("--seed", options.seed, "seed for deterministic CWGuid values");

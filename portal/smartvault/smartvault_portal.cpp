@@ -133,6 +133,13 @@ std::string vault_from_dav(std::string_view dav_uri) {
     return std::string(dav_uri);
 }
 
+/// When to renew a token that lives `lifetime`: `margin` before it expires, but never in the
+/// first nine tenths of a short life.
+SteadyTime renew_time(SteadyTime issued, std::chrono::seconds lifetime, std::chrono::seconds margin) {
+    const auto before = std::min<std::chrono::milliseconds>(margin, lifetime / 10);
+    return issued + lifetime - before;
+}
+
 }  // namespace
 
 std::string client_id_for(std::string_view external_key) {
@@ -212,7 +219,7 @@ Status SmartvaultPortal::renew_tokens() {
         return unexpected(std::move(error));
     };
     const SteadyTime now = clock_.steady_now();
-    if (!client_token_ || now + settings_.renew_before >= client_token_->expires_at) {
+    if (!client_token_ || now >= client_token_->renew_at) {
         // documented: POST /auto/auth/nonce/1 {"client_id"} -> message.code
         auto nonce = auth_call("/auto/auth/nonce/1", json{{"client_id", settings_.app_id}}, std::nullopt);
         if (nonce.has_error()) return refused(std::move(nonce).error(), "nonce request");
@@ -226,7 +233,9 @@ Status SmartvaultPortal::renew_tokens() {
         if (client.has_error()) return refused(std::move(client).error(), "signed client token");
         const std::string token = text_of(*client, "token");
         if (token.empty()) return fail(ErrorKind::Internal, "SmartVault's client token answer has no token");
-        client_token_ = Token{token, now + std::chrono::seconds(client->value("expires_in", std::int64_t{86'400}))};
+        client_token_ =
+            Token{token, renew_time(now, std::chrono::seconds(client->value("expires_in", std::int64_t{86'400})),
+                                    settings_.renew_before)};
     }
     // assumed: POST /auto/auth/dtoken/1 {"user_email"} with Basic base64(app id:client token)
     auto delegation = auth_call("/auto/auth/dtoken/1", json{{"user_email", settings_.admin_email}},
@@ -238,7 +247,7 @@ Status SmartvaultPortal::renew_tokens() {
     const std::string token = text_of(*delegation, "token");
     if (token.empty()) return fail(ErrorKind::Internal, "SmartVault's delegation token answer has no token");
     const auto lifetime = std::chrono::seconds(delegation->value("expires_in", std::int64_t{14 * 86'400}));
-    delegation_token_ = Token{token, now + lifetime};
+    delegation_token_ = Token{token, renew_time(now, lifetime, settings_.renew_before)};
     log_.debug("signed in to SmartVault as {}; delegation token valid for {} s", settings_.admin_email,
                lifetime.count());
     return ok();
@@ -256,7 +265,7 @@ Expected<json> SmartvaultPortal::call(std::string_view method, const std::string
     bool renewed_after_refusal = false;
     auto response = run_with_retries(backoff_, clock_, [&](int attempt) -> AttemptResult {
         while (true) {
-            if (!delegation_token_ || clock_.steady_now() + settings_.renew_before >= delegation_token_->expires_at) {
+            if (!delegation_token_ || clock_.steady_now() >= delegation_token_->renew_at) {
                 if (auto renewed = renew_tokens(); renewed.has_error())
                     return {std::nullopt, renewed.error(), false, {}};
             }

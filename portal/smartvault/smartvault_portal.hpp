@@ -82,7 +82,7 @@ public:
 private:
     struct Token {
         std::string value;
-        SteadyTime expires_at{};
+        SteadyTime renew_at{};  // a little before it expires
     };
     struct Person {
         std::string client_id;
