@@ -15,6 +15,7 @@
 
 #include "core/base64.hpp"
 #include "portal/smartvault/signing.hpp"
+#include "tests/support/rsa_keys.hpp"
 
 namespace taxsync::testing {
 
@@ -26,24 +27,15 @@ std::filesystem::path emulator_binary() { return TAXSYNC_EMULATOR_BINARY; }
 std::string dialect_name(Dialect dialect) { return dialect == Dialect::Smartvault ? "SmartVault" : "CaseWare"; }
 
 void write_rsa_key_pair(const std::filesystem::path& dir) {
-    std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> key(EVP_RSA_gen(2048), EVP_PKEY_free);
-    if (!key) throw std::runtime_error("RSA key generation failed");
-    const auto write = [&](const std::filesystem::path& file, bool private_part) {
-        std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
-        const int written = private_part
-                                ? PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr)
-                                : PEM_write_bio_PUBKEY(bio.get(), key.get());
-        if (written != 1) throw std::runtime_error("cannot write a PEM key");
-        char* data = nullptr;
-        const long size = BIO_get_mem_data(bio.get(), &data);
+    const RsaKeyPair pair = generate_rsa_key_pair();
+    for (const auto& [file, text] :
+         {std::pair{dir / "app.key", pair.private_pem}, std::pair{dir / "app.pub", pair.public_pem}}) {
         {
             std::ofstream out(file, std::ios::binary | std::ios::trunc);
-            out.write(data, size);
+            out << text;
         }
         std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-    };
-    write(dir / "app.key", true);
-    write(dir / "app.pub", false);
+    }
 }
 
 Emulator::Emulator(const std::filesystem::path& dir, const std::string& secret, std::vector<std::string> extra_args,
