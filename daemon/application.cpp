@@ -126,6 +126,7 @@ Expected<std::unique_ptr<Application>> Application::create(Config config, const 
         smartvault.private_key_pem = settings.portal.private_key;
         smartvault.admin_email = settings.portal.admin_email;
         smartvault.requests_per_second = settings.portal.requests_per_second;
+        smartvault.grant_access = settings.rules.invite;
         smartvault.retry.max_attempts = settings.portal.max_attempts;
         smartvault.jitter_seed = static_cast<std::uint64_t>(::getpid());
         auto made = portal::smartvault::SmartvaultPortal::create(smartvault, *app->http_, app->clock_, app->log_);

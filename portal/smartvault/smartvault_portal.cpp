@@ -585,6 +585,11 @@ Status SmartvaultPortal::share_entity(const EntityId& entity, const ContactId& c
         client["persons"] = persons;
         if (auto saved = save_client(entity.value(), client); saved.has_error()) return saved;
     }
+    if (!settings_.grant_access) {
+        log_.debug("SmartVault: {} recorded on client {} without access ([mapping] invite = false)", person->email,
+                   entity.value());
+        return ok();
+    }
     auto vault = vault_of(entity.value());
     if (vault.has_error()) return unexpected(std::move(vault).error());
     auto added = add_client_contact(*vault, person->email);

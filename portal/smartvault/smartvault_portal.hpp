@@ -39,6 +39,9 @@ struct Settings {
     std::string admin_email;  // the firm admin the delegation token acts for
     std::chrono::seconds renew_before{300};
     double requests_per_second = 2.0;  // SmartVault publishes no limit; pace ourselves. 0: no pacing
+    /// Give contacts access ([mapping] invite). Access is Client Contacts membership, which sends
+    /// the invitation, so without it persons are recorded on their clients and nothing more.
+    bool grant_access = true;
     RetryPolicy retry;
     std::uint64_t jitter_seed = 0;
 };

@@ -199,6 +199,16 @@ TEST_F(SmartvaultTest, ActivationTemplateIsShownAndUpdated) {
     EXPECT_EQ(emulator.mailbox()[0]["message"], "admin@firm.example opened your Test Firm portal");
 }
 
+TEST_F(SmartvaultTest, WithoutInvitationsPersonsAreRecordedAndNoVaultIsOpened) {
+    workspace.write_config("", "invite = false\n");
+    workspace.write_lacerte(rows(2));
+    const auto result = workspace.taxsync({"once"});
+    EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+    EXPECT_EQ(emulator.contact_emails(), (std::set<std::string>{"p1@example.com", "p2@example.com"}));
+    EXPECT_TRUE(emulator.mailbox().empty());
+    EXPECT_TRUE(emulator.state()["group_members"].empty());
+}
+
 TEST_F(SmartvaultTest, PlanSaysWhatThePortalCannotDo) {
     workspace.write_lacerte(rows(1));
     const auto plan = workspace.taxsync({"plan"});
