@@ -41,7 +41,9 @@ protected:
 };
 
 INSTANTIATE_TEST_SUITE_P(Dialects, CycleTest, ::testing::Values(Dialect::Caseware, Dialect::Smartvault),
-                         [](const ::testing::TestParamInfo<Dialect>& info) { return dialect_name(info.param); });
+                         [](const ::testing::TestParamInfo<Dialect>& param_info) {
+                             return dialect_name(param_info.param);
+                         });
 
 TEST_P(CycleTest, FirstSyncInvitesEveryEligibleContactExactlyOnce) {
     workspace.write_lacerte(demo_rows());
@@ -123,7 +125,9 @@ TEST_P(CycleTest, RewrittenExportWithTheSameClientsSendsNothing) {
     EXPECT_EQ(result.exit_code, 0) << result.out;
     EXPECT_NE(result.out.find("0 new, 0 changed"), std::string::npos) << result.out;
     EXPECT_NE(result.out.find("0 operation(s) done"), std::string::npos) << result.out;
-    if (caseware()) EXPECT_EQ(emulator.count_requests("POST", "/users"), kEligible.size());
+    if (caseware()) {
+        EXPECT_EQ(emulator.count_requests("POST", "/users"), kEligible.size());
+    }
     EXPECT_EQ(emulator.invitations().size(), kEligible.size());
 }
 
