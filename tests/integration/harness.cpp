@@ -26,8 +26,12 @@ std::filesystem::path emulator_binary() { return TAXSYNC_EMULATOR_BINARY; }
 
 std::string dialect_name(Dialect dialect) { return dialect == Dialect::Smartvault ? "SmartVault" : "CaseWare"; }
 
-void write_rsa_key_pair(const std::filesystem::path& dir) {
-    const RsaKeyPair pair = generate_rsa_key_pair();
+void write_rsa_key_pair(const std::filesystem::path& dir, bool fresh) {
+    // One pair serves every emulator of the process (key generation is the slow part); a test
+    // that needs an impostor asks for a fresh one.
+    // 1024 bits keep test start-up quick; the signing and checking are the same as with 2048.
+    static const RsaKeyPair shared = generate_rsa_key_pair(1024);
+    const RsaKeyPair pair = fresh ? generate_rsa_key_pair(1024) : shared;
     for (const auto& [file, text] :
          {std::pair{dir / "app.key", pair.private_pem}, std::pair{dir / "app.pub", pair.public_pem}}) {
         {

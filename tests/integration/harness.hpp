@@ -20,9 +20,9 @@ namespace taxsync::testing {
 enum class Dialect { Caseware, Smartvault };
 std::string dialect_name(Dialect dialect);
 
-/// A fresh RSA key pair for the SmartVault app, generated at test time: `dir`/app.key (mode 600)
-/// and `dir`/app.pub.
-void write_rsa_key_pair(const std::filesystem::path& dir);
+/// An RSA key pair for the SmartVault app, generated at test time: `dir`/app.key (mode 600) and
+/// `dir`/app.pub. The process's shared pair unless `fresh`.
+void write_rsa_key_pair(const std::filesystem::path& dir, bool fresh = false);
 
 class Emulator {
 public:
