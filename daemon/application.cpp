@@ -5,6 +5,7 @@
 #include "core/text.hpp"
 #include "daemon/platform.hpp"
 #include "portal/caseware/caseware_portal.hpp"
+#include "portal/smartvault/smartvault_portal.hpp"
 
 namespace taxsync::daemon {
 namespace {
@@ -61,6 +62,7 @@ Expected<std::unique_ptr<Application>> Application::create(Config config, const 
                                                            StateAccess access, LogOptions log) {
     auto redactor = std::make_shared<Redactor>();
     redactor->add_secret(config.portal.client_secret);
+    redactor->add_secret(config.portal.private_key);
     log.level = config.service.log_level;
     std::unique_ptr<Application> app;
     try {
@@ -115,15 +117,35 @@ Expected<std::unique_ptr<Application>> Application::create(Config config, const 
         *app->rate_limiter_, app->clock_,
         portal::BreakerSettings{settings.portal.breaker_failures, settings.portal.breaker_cooldown}, app->log_);
 
-    portal::caseware::Settings portal_settings;
-    portal_settings.base_url = settings.portal.base_url;
-    portal_settings.client_id = settings.portal.client_id;
-    portal_settings.client_secret = settings.portal.client_secret;
-    portal_settings.honours_idempotency_keys = settings.portal.idempotency_keys;
-    portal_settings.retry.max_attempts = settings.portal.max_attempts;
-    portal_settings.jitter_seed = static_cast<std::uint64_t>(current_process_id());
-    app->portal_ =
-        std::make_unique<portal::caseware::CasewarePortal>(portal_settings, *app->breaker_, app->clock_, app->log_);
+    if (settings.portal.type == "smartvault") {
+        portal::smartvault::Settings smartvault;
+        smartvault.base_url = settings.portal.base_url;
+        smartvault.account = settings.portal.account;
+        smartvault.app_id = settings.portal.app_id;
+        smartvault.private_key_pem = settings.portal.private_key;
+        smartvault.admin_email = settings.portal.admin_email;
+        smartvault.requests_per_second = settings.portal.requests_per_second;
+        smartvault.grant_access = settings.rules.invite;
+        smartvault.retry.max_attempts = settings.portal.max_attempts;
+        smartvault.jitter_seed = static_cast<std::uint64_t>(current_process_id());
+        auto made = portal::smartvault::SmartvaultPortal::create(smartvault, *app->breaker_, app->clock_, app->log_);
+        if (made.has_error()) {
+            Error error = std::move(made).error();
+            error.message = "private_key_file " + settings.portal.private_key_file.string() + ": " + error.message;
+            return unexpected(std::move(error));
+        }
+        app->portal_ = std::move(made).value();
+    } else {
+        portal::caseware::Settings portal_settings;
+        portal_settings.base_url = settings.portal.base_url;
+        portal_settings.client_id = settings.portal.client_id;
+        portal_settings.client_secret = settings.portal.client_secret;
+        portal_settings.honours_idempotency_keys = settings.portal.idempotency_keys;
+        portal_settings.retry.max_attempts = settings.portal.max_attempts;
+        portal_settings.jitter_seed = static_cast<std::uint64_t>(current_process_id());
+        app->portal_ =
+            std::make_unique<portal::caseware::CasewarePortal>(portal_settings, *app->breaker_, app->clock_, app->log_);
+    }
 
     engine::EngineOptions options;
     options.policy = settings.policy;

@@ -36,8 +36,8 @@ public:
                                                          StateAccess access, LogOptions log = {});
 
     [[nodiscard]] engine::Engine& engine() { return *engine_; }
-    [[nodiscard]] store::Store& store() { return *store_; }
     [[nodiscard]] portal::Portal& portal() { return *portal_; }
+    [[nodiscard]] store::Store& store() { return *store_; }
     [[nodiscard]] const Config& config() const { return config_; }
     [[nodiscard]] const Logger& log() const { return log_; }
 

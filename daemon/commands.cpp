@@ -12,6 +12,8 @@
 #include "daemon/exit_codes.hpp"
 #include "daemon/output.hpp"
 #include "engine/verify.hpp"
+#include "core/file.hpp"
+#include "portal/smartvault/email_template.hpp"
 
 namespace taxsync::daemon {
 
@@ -52,11 +54,18 @@ int with_application(const CommandContext& context, StateAccess access, const st
     }
 }
 
-int report_plan(const CommandContext& context, const engine::CycleReport& report) {
+int report_plan(const CommandContext& context, const engine::CycleReport& report, const portal::Portal& portal) {
+    const std::vector<std::string> limits = portal::limitations(portal.capabilities());
     if (context.json) {
-        context.out << plan_json(report).dump(2) << "\n";
+        nlohmann::json plan = plan_json(report);
+        plan["portal"] = {{"dialect", portal.dialect()}, {"limitations", limits}};
+        context.out << plan.dump(2) << "\n";
     } else {
         print_plan(report, context.out);
+        if (!report.plan.empty() && !limits.empty()) {
+            context.out << "\nWhat the " << portal.dialect() << " portal does differently:\n";
+            for (const auto& limit : limits) context.out << "  - " << limit << "\n";
+        }
     }
     return report.plan.empty() ? exit_code::kOk : exit_code::kChangesPending;
 }
@@ -67,7 +76,7 @@ int run_once(const CommandContext& context) {
     return with_application(context, StateAccess::Exclusive, [&](Application& app) {
         if (app.config().service.mode == engine::Mode::Plan) {
             context.out << "mode = \"plan\" in [service]: nothing is sent. This is what a cycle would do:\n\n";
-            report_plan(context, app.engine().run_cycle(engine::Mode::Stage, "once"));
+            report_plan(context, app.engine().run_cycle(engine::Mode::Stage, "once"), app.portal());
             return exit_code::kOk;
         }
         const engine::CycleReport report = app.engine().run_cycle(engine::Mode::Apply, "once");
@@ -79,7 +88,51 @@ int run_once(const CommandContext& context) {
 
 int run_plan(const CommandContext& context) {
     return with_application(context, StateAccess::Shared, [&](Application& app) {
-        return report_plan(context, app.engine().run_cycle(engine::Mode::Plan, "plan"));
+        return report_plan(context, app.engine().run_cycle(engine::Mode::Plan, "plan"), app.portal());
+    });
+}
+
+int run_portal_template(const CommandContext& context, const std::optional<std::filesystem::path>& new_text) {
+    std::optional<portal::EmailTemplate> wanted;
+    if (new_text) {
+        auto text = read_whole_file(*new_text);
+        if (text.has_error()) {
+            context.err << "taxsync: " << text.error().message << "\n";
+            return exit_code::kError;
+        }
+        auto parsed = portal::smartvault::parse_email_template(*text, new_text->string());
+        if (parsed.has_error()) {
+            context.err << parsed.error().message << "\n";
+            return exit_code::kError;
+        }
+        wanted = std::move(parsed).value();
+    }
+    return with_application(context, StateAccess::Shared, [&](Application& app) {
+        portal::Portal& portal = app.portal();
+        if (auto connected = portal.connect(); connected.has_error()) {
+            context.err << "taxsync: " << connected.error().message << "\n";
+            return exit_code::kError;
+        }
+        if (wanted) {
+            if (auto set = portal.set_invitation_template(*wanted); set.has_error()) {
+                context.err << "taxsync: " << set.error().message << "\n";
+                return exit_code::kError;
+            }
+        }
+        auto current = portal.invitation_template();
+        if (current.has_error()) {
+            context.err << "taxsync: " << current.error().message << "\n";
+            return exit_code::kError;
+        }
+        if (context.json) {
+            context.out << nlohmann::json{{"name", current->name}, {"subject", current->subject}, {"body", current->body}}
+                               .dump(2)
+                        << "\n";
+        } else {
+            if (wanted) context.out << "updated the " << current->name << " email template; it now reads:\n\n";
+            context.out << portal::smartvault::format_email_template(*current);
+        }
+        return exit_code::kOk;
     });
 }
 

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <iosfwd>
+#include <optional>
 #include <string>
 
 namespace taxsync::daemon {
@@ -20,6 +21,9 @@ int run_status(const CommandContext& context);
 /// `taxsync verify [CLIENT] [--repair]`: read back the access taxsync granted and report drift.
 int run_verify(const CommandContext& context, const std::string& client, bool repair);
 int run_config_check(const CommandContext& context);
+/// `taxsync portal template show | set FILE`: the portal's invitation email template (SmartVault's
+/// User Activation), read and update only.
+int run_portal_template(const CommandContext& context, const std::optional<std::filesystem::path>& new_text);
 /// `taxsync run`: the long-running service, until SIGTERM or a stop from the service manager.
 /// `as_windows_service` (`run --service`): started by the Windows service control manager; Linux
 /// ignores it. (service_commands_posix.cpp, windows/service_commands_windows.cpp)

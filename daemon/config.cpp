@@ -14,6 +14,7 @@
 #include "daemon/endpoint.hpp"
 #include "daemon/platform.hpp"
 #include "portal/http.hpp"
+#include "portal/smartvault/smartvault_portal.hpp"
 
 namespace taxsync::daemon {
 
@@ -40,6 +41,7 @@ LogFormat effective_log_format(const ServiceSettings& service, const Environment
 namespace {
 
 constexpr std::string_view kCaseware = "caseware-cloud";
+constexpr std::string_view kSmartvault = "smartvault";
 
 // Walks the TOML tree, collecting every error instead of stopping at the first.
 class Checker {
@@ -313,6 +315,83 @@ void load_policy(Checker& check, const toml::table& root, Config& config) {
     }
 }
 
+void load_transport(Checker& check, const toml::table& portal, const std::filesystem::path& base,
+                    PortalSettings& settings) {
+    if (auto seconds = check.integer(portal, "timeout_seconds", 1, 600)) settings.timeout = std::chrono::seconds(*seconds);
+    if (auto seconds = check.integer(portal, "connect_timeout_seconds", 1, 120)) {
+        settings.connect_timeout = std::chrono::seconds(*seconds);
+    }
+    if (auto attempts = check.integer(portal, "max_attempts", 1, 20)) settings.max_attempts = static_cast<int>(*attempts);
+    if (auto ca = check.text(portal, "ca_file", "[portal]")) settings.ca_file = resolve(base, *ca).string();
+    // Every dialect gets the rate limiter and circuit breaker.
+    if (auto rate = check.integer(portal, "requests_per_minute", 0, 1'000'000)) {
+        settings.requests_per_minute = static_cast<int>(*rate);
+    }
+    if (auto burst = check.integer(portal, "burst", 1, 10'000)) settings.burst = static_cast<int>(*burst);
+    if (auto failures = check.integer(portal, "breaker_failures", 0, 1000)) {
+        settings.breaker_failures = static_cast<int>(*failures);
+    }
+    if (auto seconds = check.integer(portal, "breaker_cooldown_seconds", 1, 86'400)) {
+        settings.breaker_cooldown = std::chrono::seconds(*seconds);
+    }
+}
+
+// [portal] type = "smartvault": autonomous authentication with the app's RSA key pair.
+void load_smartvault(Checker& check, const toml::table& portal, const std::filesystem::path& base, Config& config) {
+    check.only_keys(portal,
+                    {"type", "base_url", "account", "app_id", "private_key_file", "admin_email", "requests_per_second",
+                     "timeout_seconds", "connect_timeout_seconds", "max_attempts", "ca_file", "requests_per_minute", "burst",
+                     "breaker_failures", "breaker_cooldown_seconds"},
+                    "[portal] (smartvault)");
+    PortalSettings& settings = config.portal;
+    settings.base_url = std::string(portal::smartvault::kDefaultBaseUrl);
+    if (auto url = check.text(portal, "base_url", "[portal]")) {
+        if (auto allowed = portal::check_url_allowed(*url); allowed.has_error()) {
+            check.error(portal.get("base_url")->source(), "base_url: " + allowed.error().message);
+        }
+        settings.base_url = *url;
+    }
+    if (auto account = check.text(portal, "account", "[portal]", true)) {
+        if (account->empty()) check.error(portal.get("account")->source(), "account must name the SmartVault account");
+        settings.account = *account;
+    }
+    if (auto app = check.text(portal, "app_id", "[portal]", true)) {
+        if (app->empty()) check.error(portal.get("app_id")->source(), "app_id must be the autonomous API client's id");
+        settings.app_id = *app;
+        settings.client_id = *app;
+    }
+    if (auto email = check.text(portal, "admin_email", "[portal]", true)) {
+        if (!is_plausible_email(*email)) {
+            check.error(portal.get("admin_email")->source(),
+                        "admin_email \"" + *email + "\" is not an email address (the firm admin taxsync acts for)");
+        }
+        settings.admin_email = normalize_email(*email);
+    }
+    if (auto file = check.text(portal, "private_key_file", "[portal]", true)) {
+        settings.private_key_file = resolve(base, *file);
+        const auto* node = portal.get("private_key_file");
+        if (auto private_file = check_private_file(settings.private_key_file, "private key file");
+            private_file.has_error()) {
+            check.error(node->source(), private_file.error().message);
+        } else if (auto key = portal::smartvault::read_private_key_file(settings.private_key_file); key.has_error()) {
+            check.error(node->source(), key.error().message);
+        } else {
+            settings.private_key = std::move(key).value();
+            settings.client_secret_from = settings.private_key_file.string();
+        }
+    }
+    if (const auto* rate = portal.get("requests_per_second")) {
+        const auto value = rate->is_integer() ? std::optional<double>(static_cast<double>(**rate->as_integer()))
+                                              : rate->value<double>();
+        if (!value || *value < 0 || *value > 1000) {
+            check.error(rate->source(), "requests_per_second must be a number from 0 (no pacing) to 1000");
+        } else {
+            settings.requests_per_second = *value;
+        }
+    }
+    load_transport(check, portal, base, settings);
+}
+
 void load_portal(Checker& check, const toml::table& root, const std::filesystem::path& base, const Environment& environment,
                  bool config_private, Config& config) {
     const toml::table* portal = check.table(root, "portal");
@@ -320,18 +399,23 @@ void load_portal(Checker& check, const toml::table& root, const std::filesystem:
         check.error(root.source(), "missing [portal] table");
         return;
     }
+    PortalSettings& settings = config.portal;
+    if (auto type = check.text(*portal, "type", "[portal]", true)) {
+        settings.type = *type;
+        if (*type != kCaseware && *type != kSmartvault) {
+            check.error(portal->get("type")->source(),
+                        "unknown portal type \"" + *type + "\" (known: caseware-cloud, smartvault)");
+        }
+    }
+    if (settings.type == kSmartvault) {
+        load_smartvault(check, *portal, base, config);
+        return;
+    }
     check.only_keys(*portal,
                     {"type", "base_url", "client_id", "client_secret", "client_secret_file", "client_secret_credential",
                      "idempotency_keys", "timeout_seconds", "connect_timeout_seconds", "max_attempts", "ca_file",
                      "requests_per_minute", "burst", "breaker_failures", "breaker_cooldown_seconds"},
                     "[portal]");
-    PortalSettings& settings = config.portal;
-    if (auto type = check.text(*portal, "type", "[portal]", true)) {
-        settings.type = *type;
-        if (*type != kCaseware) {
-            check.error(portal->get("type")->source(), "unknown portal type \"" + *type + "\" (known: caseware-cloud)");
-        }
-    }
     if (auto url = check.text(*portal, "base_url", "[portal]", true)) {
         if (auto allowed = portal::check_url_allowed(*url); allowed.has_error()) {
             check.error(portal->get("base_url")->source(), "base_url: " + allowed.error().message);
@@ -377,22 +461,7 @@ void load_portal(Checker& check, const toml::table& root, const std::filesystem:
         }
     }
     settings.idempotency_keys = check.boolean(*portal, "idempotency_keys").value_or(false);
-    if (auto seconds = check.integer(*portal, "timeout_seconds", 1, 600)) settings.timeout = std::chrono::seconds(*seconds);
-    if (auto seconds = check.integer(*portal, "connect_timeout_seconds", 1, 120)) {
-        settings.connect_timeout = std::chrono::seconds(*seconds);
-    }
-    if (auto attempts = check.integer(*portal, "max_attempts", 1, 20)) settings.max_attempts = static_cast<int>(*attempts);
-    if (auto ca = check.text(*portal, "ca_file", "[portal]")) settings.ca_file = resolve(base, *ca).string();
-    if (auto rate = check.integer(*portal, "requests_per_minute", 0, 1'000'000)) {
-        settings.requests_per_minute = static_cast<int>(*rate);
-    }
-    if (auto burst = check.integer(*portal, "burst", 1, 10'000)) settings.burst = static_cast<int>(*burst);
-    if (auto failures = check.integer(*portal, "breaker_failures", 0, 1000)) {
-        settings.breaker_failures = static_cast<int>(*failures);
-    }
-    if (auto seconds = check.integer(*portal, "breaker_cooldown_seconds", 1, 86'400)) {
-        settings.breaker_cooldown = std::chrono::seconds(*seconds);
-    }
+    load_transport(check, *portal, base, settings);
 }
 
 // Folder rules as [[mapping.folder]] writes them: tables with a path template and an access.

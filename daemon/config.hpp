@@ -50,7 +50,7 @@ struct ServiceSettings {
 };
 
 struct PortalSettings {
-    std::string type;  // "caseware-cloud"
+    std::string type;  // "caseware-cloud" or "smartvault"
     std::string base_url;
     std::string client_id;
     std::string client_secret;       // the value, read from its source while loading
@@ -64,6 +64,13 @@ struct PortalSettings {
     int burst = 10;
     int breaker_failures = 5;  // failed attempts in a row that open the circuit; 0: never
     std::chrono::seconds breaker_cooldown{60};
+    // SmartVault
+    std::string account;
+    std::string app_id;
+    std::string admin_email;
+    std::filesystem::path private_key_file;
+    std::string private_key;  // the PEM text, read while loading (a secret)
+    double requests_per_second = 2.0;
 };
 
 struct Config {

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <iostream>
 
 #include "daemon/admin_commands.hpp"
@@ -87,6 +88,19 @@ int main(int argc, char** argv) {
     audit->add_option("--since", since, "from this date (2026-01-31) or UTC time (2026-01-31T08:00:00Z)");
     audit->add_flag("--csv", csv, "as CSV, for a spreadsheet");
 
+    auto* portal_command = app.add_subcommand("portal", "work with the portal's own settings");
+    portal_command->require_subcommand(1);
+    auto* email_template = portal_command->add_subcommand(
+        "template", "the portal's invitation email template (SmartVault: User Activation); read and update only");
+    email_template->require_subcommand(1);
+    auto* template_show = email_template->add_subcommand("show", "print the template (Subject line, blank line, body)");
+    template_show->add_flag("--json", json, "print it as JSON");
+    auto* template_set = email_template->add_subcommand("set", "replace the template's subject and body from FILE");
+    std::filesystem::path template_file;
+    template_set->add_option("FILE", template_file, "text file: \"Subject: ...\", a blank line, then the body")
+        ->required()
+        ->check(CLI::ExistingFile);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& help) {
@@ -134,6 +148,9 @@ int main(int argc, char** argv) {
         if (explain->parsed()) return run_explain(context, client);
         if (verify->parsed()) return run_verify(context, client, repair);
         if (audit->parsed()) return run_audit(context, client, since, csv);
+
+        if (template_show->parsed()) return run_portal_template(context, std::nullopt);
+        if (template_set->parsed()) return run_portal_template(context, template_file);
     } catch (const std::exception& error) {
         std::cerr << "taxsync: unexpected failure: " << error.what() << "\n";
         return exit_code::kError;

@@ -1,6 +1,9 @@
 #include "emulator/emulator.hpp"
 
 #include <charconv>
+#include <stdexcept>
+
+#include "core/text.hpp"
 
 namespace taxsync::emulator {
 namespace {
@@ -49,9 +52,36 @@ Emulator::Emulator(sqlite::Database& db, const Clock& clock, Logger logger, Emul
       options_(std::move(options)),
       store_(db, clock, options_.id_seed),
       idempotency_(db, clock),
-      api_(store_, idempotency_, clock, options_.credentials) {}
+      api_(store_, idempotency_, clock, options_.credentials) {
+    if (options_.dialect == Dialect::Smartvault) {
+        if (!options_.smartvault)
+            throw std::invalid_argument("the SmartVault dialect needs the app's id and public key");
+        smartvault_store_.emplace(db, clock, options_.firm);
+        smartvault_api_.emplace(store_, *smartvault_store_, clock, options_.smartvault->credentials,
+                                options_.smartvault->key);
+    }
+}
 
-std::string Emulator::api_prefix() const { return "/" + options_.firm + "/ms/caseware-cloud/api/v2"; }
+std::string Emulator::api_prefix() const {
+    if (options_.dialect == Dialect::Smartvault) return "";
+    return "/" + options_.firm + "/ms/caseware-cloud/api/v2";
+}
+
+void Emulator::admit_smartvault(Exchange& exchange, const IncomingRequest& request,
+                                const std::vector<std::string>& segments) {
+    // SmartVault's API sits at the root of its host: /auto/..., /nodes/...
+    exchange.logged_ = true;
+    exchange.fault_ = faults_.decide(request.method, exchange.path_);
+    const bool refused_at_the_door = exchange.fault_.status || exchange.fault_.drop == DropMode::BeforeApply;
+    if (refused_at_the_door) return;
+    auto admitted = smartvault_api_->admit(SmartvaultRequest{
+        request.method, segments, QueryParameters::parse(exchange.query_), request.authorization, request.body});
+    if (auto* reply = std::get_if<Reply>(&admitted)) {
+        exchange.pending_ = std::move(*reply);
+    } else {
+        exchange.pending_ = std::get<SmartvaultCall>(std::move(admitted));
+    }
+}
 
 Exchange Emulator::admit(IncomingRequest request) {
     Exchange exchange;
@@ -65,6 +95,8 @@ Exchange Emulator::admit(IncomingRequest request) {
     if (!segments.empty() && segments.front() == "_emulator") {
         exchange.pending_ =
             handle_emulator_endpoint(request.method, segments, QueryParameters::parse(target.query), request.body);
+    } else if (options_.dialect == Dialect::Smartvault) {
+        admit_smartvault(exchange, request, segments);
     } else if (!is_api_path(segments)) {
         exchange.logged_ = true;
         exchange.pending_ = error_reply(404, "not found: the API lives under " + api_prefix());
@@ -87,8 +119,9 @@ Exchange Emulator::admit(IncomingRequest request) {
         if (exchange.fault_.expire_tokens) store_.expire_all_tokens();
         const bool refused_at_the_door = exchange.fault_.status || exchange.fault_.drop == DropMode::BeforeApply;
         if (!refused_at_the_door) {
-            exchange.pending_ = api_.admit(ApiRequest{request.method, api_path, QueryParameters::parse(target.query),
-                                                      request.authorization, request.idempotency_key, request.body});
+            auto admitted = api_.admit(ApiRequest{request.method, api_path, QueryParameters::parse(target.query),
+                                                  request.authorization, request.idempotency_key, request.body});
+            std::visit([&](auto&& alternative) { exchange.pending_ = std::move(alternative); }, std::move(admitted));
         }
     }
     exchange.request_ = std::move(request);
@@ -111,7 +144,11 @@ std::optional<Reply> Emulator::finish(Exchange& exchange) {
         return std::nullopt;
     }
     if (fault.status) {
-        Reply reply = error_reply(*fault.status, "injected fault: HTTP " + std::to_string(*fault.status));
+        const std::string text = fault.error_text.value_or("injected fault: HTTP " + std::to_string(*fault.status));
+        Reply reply = options_.dialect == Dialect::Smartvault
+                          ? json_reply(*fault.status, json{{"error", {{"success", false}, {"error_text", text}}},
+                                                           {"message", nullptr}})
+                          : error_reply(*fault.status, text);
         if (fault.retry_after_seconds)
             reply.headers.emplace_back("Retry-After", std::to_string(*fault.retry_after_seconds));
         record(exchange, reply.status, "status", false);
@@ -120,6 +157,8 @@ std::optional<Reply> Emulator::finish(Exchange& exchange) {
     Reply reply;
     if (auto* call = std::get_if<AdmittedCall>(&exchange.pending_)) {
         reply = api_.apply(*call);
+    } else if (auto* smartvault_call = std::get_if<SmartvaultCall>(&exchange.pending_)) {
+        reply = smartvault_api_->apply(*smartvault_call);
     } else {
         reply = std::get<Reply>(exchange.pending_);
     }
@@ -159,6 +198,7 @@ json Emulator::request_log(std::uint64_t after_seq) const {
 
 void Emulator::reset() {
     store_.wipe_all_but_roles();
+    if (smartvault_store_) smartvault_store_->wipe();
     idempotency_.clear();
     faults_.clear();
     requests_.clear();
@@ -175,7 +215,8 @@ Reply Emulator::handle_emulator_endpoint(const std::string& method, const std::v
             return method == "GET" ? json_reply(200, store_.mailbox()) : method_not_allowed("GET");
         }
         if (segments.size() == 2 && name == "state") {
-            return method == "GET" ? json_reply(200, store_.state()) : method_not_allowed("GET");
+            if (method != "GET") return method_not_allowed("GET");
+            return json_reply(200, smartvault_store_ ? smartvault_store_->state() : store_.state());
         }
         if (segments.size() == 2 && name == "reset") {
             if (method != "POST") return method_not_allowed("POST");
@@ -187,6 +228,12 @@ Reply Emulator::handle_emulator_endpoint(const std::string& method, const std::v
             if (!store_.user(segments[2])) return error_reply(404, "no user with CWGuid " + segments[2]);
             store_.activate_user(segments[2]);
             return json_reply(200, *store_.user(segments[2]));
+        }
+        if (segments.size() == 4 && name == "logins" && segments[3] == "activate" && smartvault_store_) {
+            // SmartVault: the person followed the User Activation link and set a password.
+            if (method != "POST") return method_not_allowed("POST");
+            smartvault_store_->activate_login(segments[2]);
+            return json_reply(200, json{{"email", to_lower_ascii(segments[2])}, {"activated", true}});
         }
         if (segments.size() == 2 && name == "requests") {
             if (method != "GET") return method_not_allowed("GET");
@@ -209,6 +256,7 @@ Reply Emulator::handle_emulator_endpoint(const std::string& method, const std::v
             const bool expire_tokens = plan->expire_tokens;
             faults_.replace(std::move(plan).value());
             if (expire_tokens) store_.expire_all_tokens();
+            if (expire_tokens && smartvault_store_) smartvault_store_->expire_all_tokens();
             return json_reply(200, faults_.describe());
         }
         return error_reply(404, "no such emulator endpoint");

@@ -18,13 +18,25 @@
 #include "emulator/http_message.hpp"
 #include "emulator/idempotency.hpp"
 #include "emulator/portal_store.hpp"
+#include "emulator/smartvault_api.hpp"
+#include "emulator/smartvault_store.hpp"
 #include "store/sqlite.hpp"
 
 namespace taxsync::emulator {
 
+enum class Dialect { Caseware, Smartvault };
+
+/// What the SmartVault dialect needs: the app's credentials and its verified public key.
+struct SmartvaultSetup {
+    SmartvaultCredentials credentials;
+    PublicKey key;
+};
+
 struct EmulatorOptions {
-    std::string firm = "demo";
+    std::string firm = "demo";  // the firm path segment (CaseWare) or the account name (SmartVault)
+    Dialect dialect = Dialect::Caseware;
     ApiCredentials credentials;
+    std::optional<SmartvaultSetup> smartvault;  // required for Dialect::Smartvault
     std::uint64_t id_seed = 0;
     bool log_requests = true;
 };
@@ -52,7 +64,7 @@ private:
     std::string query_;
     bool logged_ = false;  // in /_emulator/requests (API requests only)
     FaultDecision fault_;
-    std::variant<Reply, AdmittedCall> pending_ = Reply{};
+    std::variant<Reply, AdmittedCall, SmartvaultCall> pending_ = Reply{};
     std::chrono::steady_clock::time_point started_;
 };
 
@@ -94,6 +106,7 @@ private:
                                    const QueryParameters& query, const std::string& body);
     nlohmann::json request_log(std::uint64_t after_seq) const;
     void reset();
+    void admit_smartvault(Exchange& exchange, const IncomingRequest& request, const std::vector<std::string>& segments);
     void record(const Exchange& exchange, unsigned status, std::string_view fault, bool replayed);
 
     const Clock& clock_;
@@ -102,6 +115,8 @@ private:
     PortalStore store_;
     IdempotencyStore idempotency_;
     CasewareApi api_;
+    std::optional<SmartvaultStore> smartvault_store_;
+    std::optional<SmartvaultApi> smartvault_api_;
     FaultInjector faults_;
     std::vector<RequestLogEntry> requests_;
     std::uint64_t next_request_seq_ = 1;

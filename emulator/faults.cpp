@@ -28,8 +28,9 @@ Expected<std::uint64_t> read_unsigned(const json& value, const std::string& wher
 }
 
 Expected<FaultRule> parse_rule(const json& item, std::size_t index) {
-    static const std::set<std::string, std::less<>> known{
-        "method", "path", "status", "times", "rate", "retry_after", "delay_ms", "jitter_ms", "drop", "expire_tokens"};
+    static const std::set<std::string, std::less<>> known{"method",   "path",      "status", "times",         "rate",
+                                                          "retry_after", "delay_ms", "jitter_ms", "drop", "expire_tokens",
+                                                          "error_text"};
     const std::string where = "rules[" + std::to_string(index) + "]";
     if (!item.is_object()) return invalid(where + " must be an object");
     for (const auto& [key, value] : item.items()) {
@@ -46,10 +47,15 @@ Expected<FaultRule> parse_rule(const json& item, std::size_t index) {
         rule.path_prefix = it->get<std::string>();
     }
     if (const auto it = item.find("status"); it != item.end() && !it->is_null()) {
-        if (!it->is_number_integer() || it->get<int>() < 400 || it->get<int>() > 599) {
-            return invalid(where + ".status must be an HTTP error status from 400 to 599");
+        // 200 is SmartVault's failure envelope in an HTTP 200 (error.success == false).
+        if (!it->is_number_integer() || ((it->get<int>() < 400 || it->get<int>() > 599) && it->get<int>() != 200)) {
+            return invalid(where + ".status must be an HTTP error status from 400 to 599, or 200 (a failure envelope)");
         }
         rule.status = it->get<unsigned>();
+    }
+    if (const auto it = item.find("error_text"); it != item.end() && !it->is_null()) {
+        if (!it->is_string() || it->get<std::string>().empty()) return invalid(where + ".error_text must be a string");
+        rule.error_text = it->get<std::string>();
     }
     if (const auto it = item.find("times"); it != item.end() && !it->is_null()) {
         auto times = read_unsigned(*it, where + ".times", 1'000'000'000);
@@ -92,6 +98,7 @@ Expected<FaultRule> parse_rule(const json& item, std::size_t index) {
     }
     if (rule.status && rule.drop != DropMode::None) return invalid(where + ": status and drop exclude each other");
     if (rule.retry_after_seconds && !rule.status) return invalid(where + ": retry_after needs a status");
+    if (rule.error_text && !rule.status) return invalid(where + ": error_text needs a status");
     return rule;
 }
 
@@ -210,6 +217,7 @@ FaultDecision FaultInjector::decide(std::string_view method, std::string_view ap
         if (rule.decides_outcome()) {
             outcome_decided = true;
             decision.status = rule.status;
+            decision.error_text = rule.error_text;
             decision.retry_after_seconds = rule.retry_after_seconds;
             decision.drop = rule.drop;
         }

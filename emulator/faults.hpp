@@ -28,8 +28,9 @@ struct FaultRule {
     std::string path_prefix = "*";      // prefix of the API-relative path, or "*" for every path
     std::optional<unsigned> status;     // answer this instead of applying
     std::optional<unsigned> retry_after_seconds;
-    std::optional<std::uint64_t> times;  // fire at most this many times; unlimited when absent
-    double rate = 1.0;                   // probability of firing for each matching request
+    std::optional<std::string> error_text;  // the injected failure's text (e.g. SmartVault's "invalid_token")
+    std::optional<std::uint64_t> times;     // fire at most this many times; unlimited when absent
+    double rate = 1.0;                      // probability of firing for each matching request
     std::chrono::milliseconds delay{0};
     std::chrono::milliseconds jitter{0};  // plus a seeded draw from 0 to this, each time the rule fires
     DropMode drop = DropMode::None;
@@ -63,6 +64,7 @@ struct FaultDecision {
     std::chrono::milliseconds delay{0};
     std::optional<unsigned> status;
     std::optional<unsigned> retry_after_seconds;
+    std::optional<std::string> error_text;
     DropMode drop = DropMode::None;
     bool expire_tokens = false;  // expire every token before the request is looked at
 };

@@ -1,5 +1,5 @@
-// taxsync-portal-emulator: the CaseWare Cloud API v2 on loopback, for the demo, the integration
-// tests and the benchmarks. Prints "listening on http://HOST:PORT" once it accepts connections.
+// taxsync-portal-emulator: the CaseWare Cloud API v2 or SmartVault's REST API on loopback, for the demo, the
+// integration tests and the benchmarks. Prints "listening on http://HOST:PORT" once it accepts connections.
 
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
@@ -34,6 +34,8 @@ struct CommandLine {
     std::int64_t token_ttl_seconds = 1800;
     std::optional<std::uint64_t> seed;
     std::string dialect = "caseware";
+    std::optional<std::filesystem::path> smartvault_public_key;
+    std::optional<std::int64_t> delegation_token_ttl_seconds;
     std::optional<std::filesystem::path> port_file;
     std::optional<std::string> faults;  // a JSON plan, or a file holding one
     bool allow_remote = false;
@@ -86,10 +88,45 @@ int run(const CommandLine& options) {
                   << ", which is not a loopback address (pass --allow-remote to insist)\n";
         return 2;
     }
-    auto secret = read_secret(options.client_secret_file);
-    if (secret.has_error()) {
-        std::cerr << "taxsync-portal-emulator: " << secret.error().message << '\n';
+    if (options.client_id.empty()) {
+        std::cerr
+            << "taxsync-portal-emulator: --client-id is required (the CaseWare client id or the SmartVault app id)\n";
         return 2;
+    }
+    emulator::EmulatorOptions emulator_options;
+    std::string secret_text;
+    if (options.dialect == "smartvault") {
+        if (!options.smartvault_public_key) {
+            std::cerr << "taxsync-portal-emulator: --dialect smartvault needs --smartvault-public-key FILE (the app's "
+                         "RSA public key, PEM)\n";
+            return 2;
+        }
+        auto pem = read_secret(*options.smartvault_public_key);
+        auto key = pem.has_value() ? emulator::PublicKey::from_pem(*pem + "\n") : unexpected(pem.error());
+        if (key.has_error()) {
+            std::cerr << "taxsync-portal-emulator: " << options.smartvault_public_key->string() << ": "
+                      << key.error().message << '\n';
+            return 2;
+        }
+        emulator::SmartvaultCredentials credentials;
+        credentials.app_id = options.client_id;
+        credentials.public_key_pem = *pem;
+        credentials.client_token_ttl = std::chrono::seconds(options.token_ttl_seconds);
+        credentials.delegation_token_ttl =
+            std::chrono::seconds(options.delegation_token_ttl_seconds.value_or(options.token_ttl_seconds));
+        emulator_options.dialect = emulator::Dialect::Smartvault;
+        emulator_options.smartvault = emulator::SmartvaultSetup{std::move(credentials), std::move(key).value()};
+    } else {
+        if (options.client_secret_file.empty()) {
+            std::cerr << "taxsync-portal-emulator: --client-secret-file is required for the CaseWare dialect\n";
+            return 2;
+        }
+        auto secret = read_secret(options.client_secret_file);
+        if (secret.has_error()) {
+            std::cerr << "taxsync-portal-emulator: " << secret.error().message << '\n';
+            return 2;
+        }
+        secret_text = secret.value();
     }
     auto database = open_database(options.database);
     if (database.has_error()) {
@@ -98,11 +135,10 @@ int run(const CommandLine& options) {
     }
 
     auto redactor = std::make_shared<Redactor>();
-    redactor->add_secret(secret.value());
+    if (!secret_text.empty()) redactor->add_secret(secret_text);
     const SystemClock clock;
-    emulator::EmulatorOptions emulator_options;
     emulator_options.firm = options.firm;
-    emulator_options.credentials = {options.client_id, secret.value(), std::chrono::seconds(options.token_ttl_seconds)};
+    emulator_options.credentials = {options.client_id, secret_text, std::chrono::seconds(options.token_ttl_seconds)};
     emulator_options.id_seed = options.seed.value_or(random_seed());
     emulator_options.log_requests = !options.quiet;
 
@@ -151,22 +187,30 @@ int run(const CommandLine& options) {
 
 int main(int argc, char** argv) {
     CommandLine options;
-    CLI::App app{"Emulates a client portal's HTTP API (CaseWare Cloud API v2) for taxsync's tests and demo"};
+    CLI::App app{
+        "Emulates a client portal's HTTP API (CaseWare Cloud API v2 or SmartVault) for taxsync's tests and demo"};
     app.add_option("--listen", options.listen, "HOST:PORT to listen on; port 0 picks a free port")
         ->capture_default_str();
     app.add_option("--db", options.database, "SQLite database file, or :memory:")->capture_default_str();
     app.add_option("--firm", options.firm, "firm segment of the API path")->capture_default_str();
-    app.add_option("--client-id", options.client_id, "API client id accepted by /auth/token")->required();
-    app.add_option("--client-secret-file", options.client_secret_file, "file holding the API client secret")
-        ->required()
+    app.add_option("--client-id", options.client_id,
+                   "API client id accepted by /auth/token (CaseWare), or the app id (SmartVault)");
+    app.add_option("--client-secret-file", options.client_secret_file, "file holding the API client secret (CaseWare)")
         ->check(CLI::ExistingFile);
-    app.add_option("--token-ttl", options.token_ttl_seconds, "bearer token lifetime in seconds")
+    app.add_option("--smartvault-public-key", options.smartvault_public_key,
+                   "PEM file with the app's RSA public key; client tokens must be signed with its private key")
+        ->check(CLI::ExistingFile);
+    app.add_option("--delegation-token-ttl", options.delegation_token_ttl_seconds,
+                   "SmartVault delegation token lifetime in seconds (default: --token-ttl)")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{86'400 * 365}));
+    app.add_option("--token-ttl", options.token_ttl_seconds,
+                   "bearer token (CaseWare) or client token (SmartVault) lifetime in seconds")
         ->capture_default_str()
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{86'400 * 365}));
     app.add_option("--seed", options.seed, "seed for deterministic CWGuid values");
     app.add_option("--dialect", options.dialect, "portal dialect")
         ->capture_default_str()
-        ->check(CLI::IsMember({"caseware"}));
+        ->check(CLI::IsMember({"caseware", "smartvault"}));
     app.add_option("--port-file", options.port_file, "also write the chosen port to this file");
     app.add_option("--faults", options.faults,
                    "fault plan to start with: JSON as for POST /_emulator/faults, inline or in a file");

@@ -139,6 +139,7 @@ std::string_view mail_kind_name(MailKind kind) {
     switch (kind) {
         case MailKind::Invitation: return "invitation";
         case MailKind::FileRequest: return "file_request";
+        case MailKind::PermissionGranted: return "permission_granted";
     }
     return "invitation";
 }

@@ -68,7 +68,7 @@ struct NewActivity {
     std::vector<std::string> attachments;
 };
 
-enum class MailKind { Invitation, FileRequest };
+enum class MailKind { Invitation, FileRequest, PermissionGranted };
 
 class PortalStore {
 public:

@@ -52,4 +52,33 @@ Expected<FileRequestResult> Portal::request_files(const FileRequest& /*request*/
     return fail(ErrorKind::Rejected, "this portal does not support file requests");
 }
 
+std::vector<std::string> limitations(const Capabilities& capabilities) {
+    std::vector<std::string> out;
+    if (!capabilities.invitation_on_create) {
+        out.emplace_back("the invitation goes out when a contact is given access to a client, not when it is created");
+    }
+    if (!capabilities.contact_groups) out.emplace_back("no firm-wide contact groups: group rules cannot be applied");
+    if (!capabilities.per_contact_folder_access) {
+        out.emplace_back("folder access is per group: every contact of a client gets the same access to a folder");
+    }
+    if (!capabilities.entity_roles) out.emplace_back("no roles on a client: sharing gives the portal's one client access");
+    if (!capabilities.invitation_message) {
+        out.emplace_back("the invitation uses the portal's own email template (see `taxsync portal template show`), "
+                         "not the configured message");
+    }
+    if (!capabilities.contact_email_change) {
+        out.emplace_back("a changed email updates the contact record; the person's existing login keeps its address");
+    }
+    if (!capabilities.delete_entities) out.emplace_back("clients cannot be deleted: removal means archive");
+    return out;
+}
+
+Expected<EmailTemplate> Portal::invitation_template() {
+    return fail(ErrorKind::Rejected, "the " + std::string(dialect()) + " portal has no invitation email template to read");
+}
+
+Status Portal::set_invitation_template(const EmailTemplate&) {
+    return fail(ErrorKind::Rejected, "the " + std::string(dialect()) + " portal has no invitation email template to update");
+}
+
 }  // namespace taxsync::portal

@@ -74,6 +74,12 @@ struct Capabilities {
     bool deactivates_contacts = false;     // a contact's login can be turned off
     bool reads_access_back = false;        // entity shares and folder access can be read (taxsync verify)
     bool file_requests = false;            // request_files() is implemented
+    bool contact_groups = true;            // firm-wide contact groups (ensure_group, add_to_group)
+    bool per_contact_folder_access = true; // false: access is set per group, alike for all of a client's contacts
+    bool entity_roles = true;              // false: share_entity gives the portal's one client access; the role is ignored
+    bool invitation_message = true;        // false: the portal sends its own email template, not our message
+    bool contact_email_change = true;      // false: changing an email updates the record, not the person's login
+    bool delete_entities = true;           // false: clients cannot be deleted, removal means archive
 };
 
 /// One role share on an entity, as the portal holds it.
@@ -97,6 +103,16 @@ struct FileRequestResult {
     std::string id;         // the portal's id of the request
     bool attached = false;  // the file to attach was found and attached
     std::string note;       // why an attachment asked for was not attached
+};
+
+/// One plain sentence per thing the dialect cannot do, for `taxsync plan` and the logs.
+std::vector<std::string> limitations(const Capabilities& capabilities);
+
+/// An email template of the portal's own (SmartVault's User Activation), read and updated as a whole.
+struct EmailTemplate {
+    std::string name;
+    std::string subject;
+    std::string body;
 };
 
 class Portal {
@@ -142,6 +158,9 @@ public:
     virtual Expected<std::map<ContactId, FolderAccess>> folder_access(const FolderId& folder);
     /// Sends a file request. Never resent blindly: a lost answer the dialect cannot settle is Ambiguous.
     virtual Expected<FileRequestResult> request_files(const FileRequest& request, std::string_view idempotency_key);
+    /// The portal's invitation email template, where the portal has one (read and update only).
+    virtual Expected<EmailTemplate> invitation_template();
+    virtual Status set_invitation_template(const EmailTemplate& text);
 };
 
 }  // namespace taxsync::portal

@@ -49,7 +49,11 @@ TEST(FaultPlanParsing, RefusesMistakes) {
     EXPECT_NE(plan_error(json::parse(R"({"rules": [{"status": 503, "drop": "before"}]})")).find("exclude"),
               std::string::npos);
     EXPECT_NE(plan_error(json::parse(R"({"rules": [{"rate": 1.5}]})")).find("rate"), std::string::npos);
-    EXPECT_NE(plan_error(json::parse(R"({"rules": [{"status": 200}]})")).find("status"), std::string::npos);
+    EXPECT_NE(plan_error(json::parse(R"({"rules": [{"status": 302}]})")).find("status"), std::string::npos);
+    EXPECT_NE(plan_error(json::parse(R"({"rules": [{"error_text": "invalid_token"}]})")).find("needs a status"),
+              std::string::npos);
+    // 200 is SmartVault's failure envelope inside an HTTP 200.
+    EXPECT_EQ(plan_from(json::parse(R"({"rules": [{"status": 200, "error_text": "x"}]})")).rules[0].error_text, "x");
     EXPECT_NE(plan_error(json::parse(R"({"rules": [{"drop": "sometimes"}]})")).find("drop"), std::string::npos);
     EXPECT_NE(plan_error(json::parse(R"({"rules": [{"retry_after": 1}]})")).find("needs a status"), std::string::npos);
     EXPECT_NE(plan_error(json::parse(R"({"rules": [{"times": -1}]})")).find("times"), std::string::npos);

@@ -1,6 +1,9 @@
 #include "tests/integration/harness.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -14,31 +17,63 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/base64.hpp"
+#include "portal/smartvault/signing.hpp"
+#include "tests/support/rsa_keys.hpp"
+
 namespace taxsync::testing {
+
+using nlohmann::json;
 
 std::filesystem::path taxsync_binary() { return TAXSYNC_BINARY; }
 std::filesystem::path emulator_binary() { return TAXSYNC_EMULATOR_BINARY; }
 
-Emulator::Emulator(const std::filesystem::path& dir, const std::string& secret, std::vector<std::string> extra_args)
-    : secret_(secret) {
+std::string dialect_name(Dialect dialect) { return dialect == Dialect::Smartvault ? "SmartVault" : "CaseWare"; }
+
+void write_rsa_key_pair(const std::filesystem::path& dir, bool fresh) {
+    // One pair serves every emulator of the process (key generation is the slow part); a test
+    // that needs an impostor asks for a fresh one.
+    // 1024 bits keep test start-up quick; the signing and checking are the same as with 2048.
+    static const RsaKeyPair shared = generate_rsa_key_pair(1024);
+    const RsaKeyPair pair = fresh ? generate_rsa_key_pair(1024) : shared;
+    for (const auto& [file, text] :
+         {std::pair{dir / "app.key", pair.private_pem}, std::pair{dir / "app.pub", pair.public_pem}}) {
+        {
+            std::ofstream out(file, std::ios::binary | std::ios::trunc);
+            out << text;
+        }
+        std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    }
+}
+
+Emulator::Emulator(const std::filesystem::path& dir, const std::string& secret, std::vector<std::string> extra_args,
+                   Dialect dialect)
+    : secret_(secret), dialect_(dialect), dir_(dir) {
     std::filesystem::create_directories(dir);
+    if (dialect == Dialect::Smartvault) {
+        write_rsa_key_pair(dir);
+        extra_args.insert(extra_args.begin(),
+                          {"--dialect", "smartvault", "--smartvault-public-key", (dir / "app.pub").string()});
+    }
     const auto secret_file = dir / "emulator-secret";
     {
         std::ofstream out(secret_file);
         out << secret << "\n";
     }
     std::filesystem::permissions(secret_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-    std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--db", ":memory:", "--firm", "itest",
-                                     "--client-id", "taxsync-test", "--client-secret-file", secret_file.string(),
-                                     "--quiet"};
+    std::vector<std::string> args = {"--listen",           "127.0.0.1:0",  "--db",
+                                     ":memory:",           "--firm",       "itest",
+                                     "--client-id",        "taxsync-test", "--client-secret-file",
+                                     secret_file.string(), "--quiet"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     process_ = std::make_unique<Process>(emulator_binary(), args, dir / "logs");
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (std::chrono::steady_clock::now() < deadline) {
         const std::string out = process_->out();
-        if (const auto at = out.find("listening on "); at != std::string::npos && out.find('\n', at) != std::string::npos) {
+        if (const auto at = out.find("listening on ");
+            at != std::string::npos && out.find('\n', at) != std::string::npos) {
             root_ = out.substr(at + 13, out.find('\n', at) - at - 13);
-            base_url_ = root_ + "/itest";
+            base_url_ = dialect == Dialect::Smartvault ? root_ : root_ + "/itest";
             return;
         }
         if (!process_->running()) throw std::runtime_error("the emulator exited: " + process_->err());
@@ -63,11 +98,14 @@ nlohmann::json Emulator::post(const std::string& path, const nlohmann::json& bod
 
 nlohmann::json Emulator::api(const std::string& method, const std::string& path, const nlohmann::json& body) {
     const std::string api_root = base_url_ + "/ms/caseware-cloud/api/v2";
-    auto token = http_.send({"POST", api_root + "/auth/token", {{"Content-Type", "application/json"}},
+    auto token = http_.send({"POST",
+                             api_root + "/auth/token",
+                             {{"Content-Type", "application/json"}},
                              nlohmann::json{{"ClientId", "taxsync-test"}, {"ClientSecret", secret_}}.dump()});
     if (token.has_error() || token->status != 200) throw std::runtime_error("cannot sign in to the emulator");
     const std::string bearer = nlohmann::json::parse(token->body)["Token"];
-    auto response = http_.send({method, api_root + path,
+    auto response = http_.send({method,
+                                api_root + path,
                                 {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + bearer}},
                                 body.is_null() ? "" : body.dump()});
     if (response.has_error() || response->status >= 300) {
@@ -92,6 +130,121 @@ std::size_t Emulator::count_requests(const std::string& method, const std::strin
     return n;
 }
 
+std::set<std::string> Emulator::contact_emails() {
+    std::set<std::string> out;
+    const json current = state();
+    if (dialect_ == Dialect::Caseware) {
+        for (const auto& user : current["users"]) out.insert(user["Email"].get<std::string>());
+        return out;
+    }
+    for (const auto& client : current["clients"]) {
+        for (const auto& person :
+             client["entityExProperties"]["smart_vault"]["accounting"]["client"].value("persons", json::array())) {
+            for (const auto& address : person["email_addresses"]) out.insert(address["address"].get<std::string>());
+        }
+    }
+    return out;
+}
+
+std::size_t Emulator::entity_count() { return state()[dialect_ == Dialect::Caseware ? "entities" : "clients"].size(); }
+
+namespace {
+
+/// The SmartVault client carrying taxsync's alias `external_key`, or null.
+json smartvault_client(const json& state, const std::string& external_key) {
+    for (const auto& child : state["clients"]) {
+        for (const auto& alias :
+             child["entityExProperties"]["smart_vault"]["accounting"]["client"].value("aliases", json::array())) {
+            if (alias["Domain"] == "taxsync" && alias["Value"] == external_key) return child;
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+std::optional<std::string> Emulator::entity_name(const std::string& external_key) {
+    const json current = state();
+    if (dialect_ == Dialect::Caseware) {
+        for (const auto& entity : current["entities"]) {
+            if (entity["EntityNo"] == external_key) return entity["Name"].get<std::string>();
+        }
+        return std::nullopt;
+    }
+    const json client = smartvault_client(current, external_key);
+    if (client.is_null()) return std::nullopt;
+    return client["entityExProperties"]["smart_vault"]["accounting"]["client"].value("name", "");
+}
+
+bool Emulator::has_access(const std::string& email, const std::string& external_key) {
+    const json current = state();
+    if (dialect_ == Dialect::Caseware) {
+        std::string entity_id;
+        for (const auto& entity : current["entities"]) {
+            if (entity["EntityNo"] == external_key) entity_id = entity["CWGuid"];
+        }
+        const std::string user = contact_id(email);
+        for (const auto& assignment : current["role_assignments"]) {
+            if (assignment["EntityId"] == entity_id && assignment["PersonId"] == user) return true;
+        }
+        return false;
+    }
+    const json client = smartvault_client(current, external_key);
+    if (client.is_null()) return false;
+    const std::string vault =
+        client["dav_uri"].get<std::string>().substr(client["dav_uri"].get<std::string>().rfind('/') + 1);
+    for (const auto& member : current["group_members"]) {
+        if (member["vault"] == vault && member["group"] == "Client Contacts" && member["email"] == email) return true;
+    }
+    return false;
+}
+
+std::string Emulator::contact_id(const std::string& email) {
+    const json current = state();
+    if (dialect_ == Dialect::Caseware) {
+        for (const auto& user : current["users"]) {
+            if (user["Email"] == email) return user["CWGuid"];
+        }
+        return {};
+    }
+    for (const auto& child : current["clients"]) {
+        const json persons =
+            child["entityExProperties"]["smart_vault"]["accounting"]["client"].value("persons", json::array());
+        for (std::size_t i = 0; i < persons.size(); ++i) {
+            for (const auto& address : persons[i]["email_addresses"]) {
+                if (address["address"] == email) return child["name"].get<std::string>() + "#" + std::to_string(i);
+            }
+        }
+    }
+    return {};
+}
+
+json Emulator::smartvault(const std::string& method, const std::string& path, const json& body) {
+    const auto post = [&](const std::string& to, const json& payload, const std::string& basic) {
+        portal::HttpRequest request{"POST", root_ + to, {{"Content-Type", "application/json"}}, payload.dump()};
+        if (!basic.empty()) request.headers.emplace_back("Authorization", "Basic " + base64_encode(basic));
+        auto response = http_.send(request);
+        if (response.has_error() || response->status != 200) throw std::runtime_error("cannot sign in: POST " + to);
+        const json answer = json::parse(response->body);
+        if (!answer["error"]["success"].get<bool>()) throw std::runtime_error("cannot sign in: " + response->body);
+        return answer["message"];
+    };
+    const auto key = portal::smartvault::PrivateKey::from_pem(read_file(private_key_file()));
+    const std::string nonce = post("/auto/auth/nonce/1", {{"client_id", "taxsync-test"}}, "")["code"];
+    const auto signed_token = portal::smartvault::self_signed_token(*key, "taxsync-test", nonce);
+    const std::string client_token =
+        post("/auto/auth/ctoken/1", {{"client_id", "taxsync-test"}, {"token", *signed_token}}, "")["token"];
+    const std::string delegation =
+        post("/auto/auth/dtoken/1", {{"user_email", "staff@firm.example"}}, "taxsync-test:" + client_token)["token"];
+    auto response = http_.send({method,
+                                root_ + path,
+                                {{"Content-Type", "application/json"},
+                                 {"Authorization", "Basic " + base64_encode("staff@firm.example:" + delegation)}},
+                                body.is_null() ? "" : body.dump()});
+    if (response.has_error()) throw std::runtime_error(method + " " + path + " failed");
+    return json::parse(response->body);
+}
+
 std::string Exports::lacerte_header() {
     return "Client Number,Taxpayer First Name,Taxpayer Last Name,Taxpayer SSN,Taxpayer Email,"
            "Spouse First Name,Spouse Last Name,Spouse SSN,Spouse Email,Tax Year";
@@ -105,9 +258,14 @@ std::string Exports::lacerte_row(const std::string& id, const std::string& first
            spouse_ssn + "," + spouse_email + ",2025";
 }
 
-Workspace::Workspace(const Emulator& emulator) : base_url_(emulator.base_url()) {
+Workspace::Workspace(const Emulator& emulator) : base_url_(emulator.base_url()), dialect_(emulator.dialect()) {
     secrets_.insert(emulator.secret());
     write_secret(emulator.secret());
+    if (dialect_ == Dialect::Smartvault) {
+        std::filesystem::copy_file(emulator.private_key_file(), temp_.path() / "app.key");
+        std::filesystem::permissions(temp_.path() / "app.key",
+                                     std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    }
     write_config();
     std::filesystem::create_directories(temp_.path() / "exports" / "lacerte");
 }
@@ -181,11 +339,15 @@ void Workspace::write_lacerte(const std::vector<std::string>& rows, const std::s
 
 void Workspace::write_config(const std::string& portal_extra, const std::string& extra,
                              const std::string& service_extra) {
-    temp_.write("taxsync.toml", "[service]\nstate_dir = \"state\"\nlog_level = \"debug\"\n" + service_extra + "\n"
-                                "[portal]\ntype = \"caseware-cloud\"\nbase_url = \"" + base_url_ + "\"\n"
-                                "client_id = \"taxsync-test\"\nclient_secret_file = \"portal-secret\"\n" +
-                                    portal_extra +
-                                    "\n[mapping]\nfirm_name = \"Test Firm\"\n" + extra +
+    const std::string portal =
+        dialect_ == Dialect::Smartvault
+            ? "[portal]\ntype = \"smartvault\"\nbase_url = \"" + base_url_ +
+                  "\"\naccount = \"itest\"\napp_id = \"taxsync-test\"\nprivate_key_file = \"app.key\"\n"
+                  "admin_email = \"admin@firm.example\"\nrequests_per_second = 0\n"
+            : "[portal]\ntype = \"caseware-cloud\"\nbase_url = \"" + base_url_ +
+                  "\"\nclient_id = \"taxsync-test\"\nclient_secret_file = \"portal-secret\"\n";
+    temp_.write("taxsync.toml", "[service]\nstate_dir = \"state\"\nlog_level = \"debug\"\n" + service_extra + "\n" +
+                                    portal + portal_extra + "\n[mapping]\nfirm_name = \"Test Firm\"\n" + extra +
                                     "\n[[connector]]\nname = \"lacerte\"\ntype = \"lacerte\"\n"
                                     "folder = \"exports/lacerte\"\nsettle_seconds = 0\ntax_year = \"2025\"\n");
 }
@@ -242,7 +404,8 @@ std::string NotifyListener::wait_for(const std::string& needle, std::chrono::mil
         for (; searched_ < messages_.size(); ++searched_) {
             if (messages_[searched_].find(needle) != std::string::npos) return messages_[searched_++];
         }
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return {};
         drain(std::min(left, std::chrono::milliseconds(50)));
     }

@@ -16,6 +16,14 @@
 
 namespace taxsync::testing {
 
+/// The portal dialect the emulator speaks and taxsync is configured for.
+enum class Dialect { Caseware, Smartvault };
+std::string dialect_name(Dialect dialect);
+
+/// An RSA key pair for the SmartVault app, generated at test time: `dir`/app.key (mode 600) and
+/// `dir`/app.pub. The process's shared pair unless `fresh`.
+void write_rsa_key_pair(const std::filesystem::path& dir, bool fresh = false);
+
 class Emulator {
     /// The request log of a benchmark's run holds over a hundred thousand entries.
     static portal::CurlOptions large_answers() {
@@ -26,8 +34,13 @@ class Emulator {
 
 public:
     explicit Emulator(const std::filesystem::path& dir, const std::string& secret = "emulator-secret-0123456789",
-                      std::vector<std::string> extra_args = {});
+                      std::vector<std::string> extra_args = {}, Dialect dialect = Dialect::Caseware);
+    Emulator(const std::filesystem::path& dir, Dialect dialect)
+        : Emulator(dir, "emulator-secret-0123456789", {}, dialect) {}
 
+    [[nodiscard]] Dialect dialect() const { return dialect_; }
+    /// SmartVault: the app's private key, which taxsync's configuration names.
+    [[nodiscard]] std::filesystem::path private_key_file() const { return dir_ / "app.key"; }
     [[nodiscard]] const std::string& base_url() const { return base_url_; }  // .../itest, for taxsync's config
     [[nodiscard]] const std::string& root() const { return root_; }          // http://127.0.0.1:PORT
     [[nodiscard]] const std::string& secret() const { return secret_; }
@@ -47,6 +60,21 @@ public:
     /// API requests in the log with this method whose path starts with `prefix`.
     std::size_t count_requests(const std::string& method, const std::string& prefix);
 
+    // The portal's state in either dialect's terms.
+    /// Email addresses of every contact (CaseWare users; SmartVault persons on any client).
+    std::set<std::string> contact_emails();
+    /// Entities (CaseWare) or firm clients (SmartVault).
+    std::size_t entity_count();
+    /// The name of the entity or client that carries this external key (EntityNo or alias).
+    std::optional<std::string> entity_name(const std::string& external_key);
+    /// The contact may open that client's entity (a role share, or Client Contacts membership).
+    bool has_access(const std::string& email, const std::string& external_key);
+    /// The portal's id of the contact with this email: a CWGuid, or "<client id>#<person index>".
+    std::string contact_id(const std::string& email);
+
+    /// SmartVault API call as the firm admin, with fresh tokens; returns the envelope.
+    nlohmann::json smartvault(const std::string& method, const std::string& path, const nlohmann::json& body);
+
 private:
     portal::CurlGlobal curl_;
     std::unique_ptr<Process> process_;
@@ -54,15 +82,17 @@ private:
     std::string secret_;
     std::string root_;
     std::string base_url_;
+    Dialect dialect_ = Dialect::Caseware;
+    std::filesystem::path dir_;
 };
 
 struct Exports {
     static std::string lacerte_header();
     /// One Lacerte row: id, taxpayer first/last/ssn/email, spouse first/last/ssn/email.
     static std::string lacerte_row(const std::string& id, const std::string& first, const std::string& last,
-                                   const std::string& ssn, const std::string& email, const std::string& spouse_first = "",
-                                   const std::string& spouse_last = "", const std::string& spouse_ssn = "",
-                                   const std::string& spouse_email = "");
+                                   const std::string& ssn, const std::string& email,
+                                   const std::string& spouse_first = "", const std::string& spouse_last = "",
+                                   const std::string& spouse_ssn = "", const std::string& spouse_email = "");
 };
 
 class Workspace {
@@ -96,6 +126,7 @@ public:
 private:
     TempDir temp_;
     std::string base_url_;
+    Dialect dialect_ = Dialect::Caseware;
     std::string transcript_;
     std::set<std::string> secrets_;  // portal secrets and tax ids written by this workspace
 };
