@@ -53,6 +53,11 @@ void register_builtin_connectors(ConnectorRegistry& registry) {
     registry.add(tabular_type(lacerte_format()));
     registry.add(tabular_type(proseries_format()));
     registry.add(tabular_type(generic_csv_format()));
+    registry.add(tabular_type(drake_format()));
+    registry.add(tabular_type(ultratax_format()));
+    registry.add(tabular_type(cch_axcess_format()));
+    registry.add(tabular_type(taxact_format()));
+    registry.add(tabular_type(smartvault_csv_format()));
 }
 
 const std::vector<std::string>& canonical_fields() {

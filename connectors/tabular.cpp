@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "connectors/name_parsing.hpp"
+#include "connectors/xlsx_reader.hpp"
 #include "core/digest.hpp"
 #include "core/redact.hpp"
 #include "core/text.hpp"
@@ -39,15 +40,20 @@ struct ColumnLayout {
     [[nodiscard]] std::size_t width() const { return field_of_column.size(); }
 };
 
-ColumnLayout layout_columns(const CsvRecord& header, const HeaderVocabulary& vocabulary) {
+ColumnLayout layout_columns(const CsvRecord& header, const HeaderVocabulary& vocabulary,
+                            std::span<const std::string_view> unused_headers) {
     ColumnLayout layout;
     for (const std::string& raw : header.fields) {
         const std::string name(trim(raw));
         const auto field = vocabulary.lookup(name);
         layout.field_of_column.push_back(field);
+        const std::string normalized = normalize_header(name);
+        const bool known_unused =
+            std::any_of(unused_headers.begin(), unused_headers.end(),
+                        [&](std::string_view unused) { return normalize_header(unused) == normalized; });
         if (field) {
             layout.headers_of_field[index_of(*field)].push_back(name);
-        } else if (!normalize_header(name).empty()) {
+        } else if (!normalized.empty() && !known_unused) {
             layout.unknown_headers.push_back(name);  // columns with no header (Excel's trailing ",,") are not news
         }
     }
@@ -101,6 +107,13 @@ public:
 
     ConvertedFile run(std::string_view bytes) && {
         result_.outcome.content_hash = sha256_hex(bytes);
+        if (looks_like_xlsx(bytes)) {
+            result_.outcome.encoding = "xlsx";
+            auto sheet = read_xlsx(bytes, settings_.sheet);
+            if (sheet.has_error()) return fail_file(sheet.error());
+            if (auto fault = take_document(*sheet)) return fail_file(*fault);
+            return std::move(result_);
+        }
         auto decoded = decode_export_text(bytes, settings_.encoding);
         if (decoded.has_error()) return fail_file(decoded.error());
         result_.outcome.encoding = decoded->encoding;
@@ -112,12 +125,7 @@ public:
 
 private:
     ConvertedFile fail_file(const FileFault& fault) {
-        ConvertedFile failed;
-        failed.outcome = result_.outcome;
-        failed.outcome.failed = true;
-        failed.outcome.imported = 0;
-        failed.problems.push_back(Problem{file_, fault.line, Severity::Error, mask_tax_ids(fault.reason)});
-        return failed;
+        return failed_file(result_.outcome.path, fault, result_.outcome);
     }
 
     void report(std::size_t line, Severity severity, std::string_view reason) {
@@ -134,14 +142,17 @@ private:
         if (header == records.end()) {
             return FileFault{0, "the file is empty (no header line); probably still being written"};
         }
-        layout_ = layout_columns(*header, vocabulary_);
-        if (!layout_.has(Field::ClientId)) {
+        layout_ = layout_columns(*header, vocabulary_, format_.unused_headers);
+        const bool id_from_tax_id = format_.client_id_from_tax_id && layout_.has(Field::TaxId);
+        if (!layout_.has(Field::ClientId) && !id_from_tax_id) {
             std::vector<std::string> found;
             for (const std::string& name : header->fields) {
                 if (!trim(name).empty()) found.push_back(in_quotes(trim(name)));
             }
-            return FileFault{header->line, "no client id column; headers found: " + join(found, ", ") +
-                                               ". Name the column in [connector.columns] client_id"};
+            return FileFault{header->line,
+                             "no client id column; headers found: " + join(found, ", ") +
+                                 ". Name the column in [connector.columns] client_id",
+                             true};
         }
         const CsvRecord& last = records.back();
         if (!document.last_record_terminated && &last != &*header && !last.is_blank() &&
@@ -154,7 +165,13 @@ private:
         }
         warn_about_header(header->line);
         for (auto record = std::next(header); record != records.end(); ++record) {
-            if (record->is_blank()) continue;
+            if (record->is_blank()) {
+                if (format_.stop_at_blank_row) {
+                    report_rows_after_blank(std::next(record), records.end());
+                    break;
+                }
+                continue;
+            }
             ++result_.outcome.rows;
             convert_row(*record);
         }
@@ -187,30 +204,21 @@ private:
             return;
         }
         const RowValues row(record, layout_);
-        const std::string id(row.get(Field::ClientId));
-        if (id.empty()) {
-            reject(line, "client id is empty");
-            return;
-        }
-        if (looks_like_scientific_notation(id)) {
-            reject(line, "client id " + in_quotes(id) +
-                             " is in scientific notation: Excel turned the id into a number; re-export with the "
-                             "column formatted as text");
-            return;
-        }
-        if (const auto first = first_line_of_id_.find(id); first != first_line_of_id_.end()) {
-            reject(line, "client id " + in_quotes(id) + " already appears on line " + std::to_string(first->second) +
+        const auto id = client_id_of(row, line);
+        if (!id) return;
+        if (const auto first = first_line_of_id_.find(*id); first != first_line_of_id_.end()) {
+            reject(line, "client id " + in_quotes(*id) + " already appears on line " + std::to_string(first->second) +
                              " of this file; this row is skipped");
             return;
         }
-        first_line_of_id_.emplace(id, line);
+        first_line_of_id_.emplace(*id, line);
 
         TaxClient client;
         client.connector = settings_.connector;
-        client.id = ClientId(id);
+        client.id = ClientId(*id);
         client.source = SourceRef{file_, line};
         client.return_type = return_type_of(row);
-        client.kind = decide_kind(row, id, client.return_type, line);
+        client.kind = decide_kind(row, *id, client.return_type, line);
         const std::string_view year = row.get(Field::TaxYear);
         client.tax_year = year.empty() ? settings_.default_tax_year : std::string(year);
         client.office = collapse_whitespace(row.get(Field::Office));
@@ -219,9 +227,114 @@ private:
             fill_business(client, row, line);
         } else {
             fill_household(client, row, line);
+            check_household(client, row, line);
         }
+        check_zip(row.get(Field::Zip), line);
         result_.clients.push_back(std::move(client));
         ++result_.outcome.imported;
+    }
+
+    /// The row's client id as taxsync keys it, or nullopt (and a rejected row) when it is unusable.
+    std::optional<std::string> client_id_of(const RowValues& row, std::size_t line) {
+        std::string id(row.get(Field::ClientId));
+        if (id.empty() && !layout_.has(Field::ClientId)) {
+            // Only formats with client_id_from_tax_id get here (take_document checked).
+            auto fingerprint = tax_ids_.fingerprint(row.get(Field::TaxId));
+            if (fingerprint.has_error()) {
+                reject(line,
+                       "no client id column, and the tax id cannot stand in for one: " + fingerprint.error().message);
+                return std::nullopt;
+            }
+            return "tin-" + fingerprint->keyed_hash.substr(0, 16);
+        }
+        if (id.empty()) {
+            reject(line, "client id is empty");
+            return std::nullopt;
+        }
+        if (looks_like_scientific_notation(id)) {
+            reject(line, "client id " + in_quotes(id) +
+                             " is in scientific notation: Excel turned the id into a number; re-export with the "
+                             "column formatted as text");
+            return std::nullopt;
+        }
+        const bool numeric = std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (numeric && settings_.id_width > 0 && id.size() < settings_.id_width) {
+            reject(line,
+                   "client id " + in_quotes(id) + " has " + std::to_string(id.size()) + " digits, but ids here have " +
+                       std::to_string(settings_.id_width) +
+                       " (id_width): Excel dropped its leading zeros; re-export with the column formatted as text");
+            return std::nullopt;
+        }
+        if (format_.uppercase_client_ids) {
+            std::transform(id.begin(), id.end(), id.begin(),
+                           [](char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); });
+        }
+        if (const std::string_view sub_id = row.get(Field::ClientSubId); !sub_id.empty()) {
+            id.append("-").append(sub_id);
+        }
+        return id;
+    }
+
+    void report_rows_after_blank(std::vector<CsvRecord>::const_iterator from,
+                                 std::vector<CsvRecord>::const_iterator end) {
+        const auto first_data = std::find_if(from, end, [](const CsvRecord& r) { return !r.is_blank(); });
+        if (first_data == end) return;
+        const auto ignored = std::count_if(first_data, end, [](const CsvRecord& r) { return !r.is_blank(); });
+        warn(first_data->line, std::to_string(ignored) + " row(s) after the first blank row were not read (" +
+                                   std::string(format_.type) + " ignores data below a blank row)");
+    }
+
+    /// Excel drops the leading zeros of ZIP codes it takes for numbers ("02134" -> "2134").
+    void check_zip(std::string_view zip, std::size_t line) {
+        if (zip.empty()) return;
+        std::string digits;
+        for (const char c : zip) {
+            if (c >= '0' && c <= '9') digits.push_back(c);
+        }
+        const bool all_digits = digits.size() == zip.size();
+        if (looks_like_scientific_notation(zip)) {
+            warn(line, "ZIP code " + in_quotes(zip) +
+                           " is in scientific notation (Excel); re-export with the column as text");
+        } else if (all_digits &&
+                   (digits.size() == 3 || digits.size() == 4 || digits.size() == 7 || digits.size() == 8)) {
+            warn(line,
+                 "ZIP code " + in_quotes(zip) +
+                     " is shorter than a ZIP code: Excel dropped its leading zeros; re-export with the column as text");
+        }
+    }
+
+    /// A row that contradicts itself is imported as written, with a warning saying what to check.
+    void check_household(const TaxClient& client, const RowValues& row, std::size_t line) {
+        const Person& taxpayer = client.people.front();
+        const Person* spouse = client.person(PersonRole::Spouse);
+        if (const std::string_view status = row.get(Field::FilingStatus); !status.empty()) {
+            const std::string key = value_key(status);
+            const bool joint = key == "mfj" || key == "2" || key == "marriedfilingjointly" || key == "joint" ||
+                               key == "marriedjoint" || key == "j";
+            const bool single = key == "s" || key == "1" || key == "single";
+            if (joint && spouse == nullptr) {
+                warn(line,
+                     "filing status " + in_quotes(status) + " is married filing jointly, but the row names no spouse");
+            } else if (single && spouse != nullptr) {
+                warn(line, "filing status " + in_quotes(status) + " is single, but the row names a spouse");
+            }
+        }
+        if (spouse == nullptr) return;
+        if (taxpayer.tax_id && spouse->tax_id && taxpayer.tax_id->keyed_hash == spouse->tax_id->keyed_hash) {
+            warn(line, "taxpayer and spouse have the same tax id (ending " + taxpayer.tax_id->last4 +
+                           "): one of the two columns is wrong");
+        }
+        if (taxpayer.email_status == EmailStatus::Usable && spouse->email_status == EmailStatus::Usable &&
+            taxpayer.email == spouse->email && !taxpayer.first_name.empty() && !spouse->first_name.empty() &&
+            taxpayer.first_name == spouse->first_name && taxpayer.last_name == spouse->last_name) {
+            warn(line, "taxpayer and spouse have the same name and the same email " + in_quotes(taxpayer.email) +
+                           ": the spouse columns probably repeat the taxpayer");
+        } else if (taxpayer.email_status == EmailStatus::Usable && spouse->email_status == EmailStatus::Usable &&
+                   taxpayer.email == spouse->email && taxpayer.last_name != spouse->last_name) {
+            warn(line, "taxpayer " + in_quotes(taxpayer.display_name()) + " and spouse " +
+                           in_quotes(spouse->display_name()) + " give the same email " + in_quotes(taxpayer.email) +
+                           " under different last names: one portal contact will stand for both");
+        }
     }
 
     std::string return_type_of(const RowValues& row) const {
@@ -310,6 +423,11 @@ private:
         NameParts contact{std::string(row.get(Field::FirstName)), std::string(row.get(Field::MiddleName)),
                           std::string(row.get(Field::LastName))};
         client.business_name = collapse_whitespace(row.get(Field::BusinessName));
+        if (client.business_name.empty() && format_.name_lines) {
+            // NameLine1 and NameLine2 are the two lines of the entity's name, not a person.
+            client.business_name = collapse_whitespace(contact.first + " " + contact.last);
+            contact = NameParts{};
+        }
         if (client.business_name.empty()) client.business_name = collapse_whitespace(row.get(Field::ClientName));
         if (client.business_name.empty() && contact.first.empty() && !contact.last.empty()) {
             // Exports without a business-name column put the entity's name where a surname would go.

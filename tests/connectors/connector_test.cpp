@@ -30,9 +30,10 @@ TEST_F(Registry, ListsTheBuiltinTypes) {
         names.push_back(type->name);
         EXPECT_FALSE(type->description.empty());
     }
-    EXPECT_EQ(names, (std::vector<std::string>{"generic-csv", "lacerte", "proseries"}));
+    EXPECT_EQ(names, (std::vector<std::string>{"cch-axcess", "drake", "generic-csv", "lacerte", "proseries",
+                                               "smartvault-csv", "taxact", "ultratax"}));
     EXPECT_NE(registry_.find("lacerte"), nullptr);
-    EXPECT_EQ(registry_.find("drake"), nullptr);
+    EXPECT_EQ(registry_.find("atx"), nullptr);
 }
 
 TEST_F(Registry, RegisteringATypeTwiceIsAProgrammingError) {
@@ -47,11 +48,11 @@ TEST_F(Registry, BuiltConnectorsReportTheirNameAndType) {
 }
 
 TEST_F(Registry, RefusesUnknownTypes) {
-    auto settings = this->settings("drake");
+    auto settings = this->settings("atx");
     const auto connector = registry_.create(settings, ConnectorServices{clock_, hasher_, log_});
     ASSERT_TRUE(connector.has_error());
     EXPECT_EQ(connector.error().kind, ErrorKind::InvalidInput);
-    EXPECT_NE(connector.error().message.find("'drake'"), std::string::npos);
+    EXPECT_NE(connector.error().message.find("'atx'"), std::string::npos);
     EXPECT_NE(connector.error().message.find("generic-csv, lacerte, proseries"), std::string::npos);
 }
 
