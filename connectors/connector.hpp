@@ -89,7 +89,8 @@ struct ConnectorSettings {
     std::filesystem::path quarantine;
     /// False for read-only looks (`taxsync connector check`): nothing is moved, nothing written.
     bool move_unreadable = true;
-    std::vector<std::string> patterns{"*.csv"};  // file name globs (case-insensitive)
+    /// File name globs (case-insensitive); empty means the type's own: `*.csv`, `*.xml` for mef-xml.
+    std::vector<std::string> patterns;
     /// Canonical field -> header as written in the file; overrides the preset's aliases.
     std::map<std::string, std::string> columns;
     std::string encoding = "auto";  // "auto", "utf-8" or "windows-1252"

@@ -168,16 +168,17 @@ Expected<fs::path> quarantine_file(const fs::path& file, const fs::path& folder,
 }
 
 Expected<std::unique_ptr<Connector>> make_file_connector(std::string_view type, const ConnectorSettings& settings,
-                                                         ConvertFile convert, const ConnectorServices& services) {
+                                                         std::vector<std::string> default_patterns, ConvertFile convert,
+                                                         const ConnectorServices& services) {
     const std::string prefix = "connector '" + settings.name.value() + "' (" + std::string(type) + "): ";
     if (settings.folder.empty()) {
         return fail(ErrorKind::InvalidInput, prefix + "folder is empty; set it to the folder the exports are saved in");
     }
-    if (settings.patterns.empty()) {
-        return fail(ErrorKind::InvalidInput, prefix + "patterns is empty, so no file would ever be read");
-    }
     if (settings.settle.count() < 0) return fail(ErrorKind::InvalidInput, prefix + "settle must not be negative");
-    return std::unique_ptr<Connector>(std::make_unique<FileConnector>(type, settings, std::move(convert), services));
+    ConnectorSettings own = settings;
+    if (own.patterns.empty()) own.patterns = std::move(default_patterns);
+    return std::unique_ptr<Connector>(
+        std::make_unique<FileConnector>(type, std::move(own), std::move(convert), services));
 }
 
 }  // namespace taxsync::connectors

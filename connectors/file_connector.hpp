@@ -29,10 +29,11 @@ using ConvertFile = std::function<ConvertedFile(std::string_view bytes, const st
 /// A failed ConvertedFile for `fault`; its reason is masked of tax ids.
 ConvertedFile failed_file(const std::filesystem::path& file, const FileFault& fault, FileOutcome outcome = {});
 
-/// Checks the folder, patterns and settle time, then builds the connector. Errors are
-/// InvalidInput and name the connector.
+/// Checks the folder and settle time, then builds the connector; `default_patterns` apply when
+/// the settings name none. Errors are InvalidInput and name the connector.
 Expected<std::unique_ptr<Connector>> make_file_connector(std::string_view type, const ConnectorSettings& settings,
-                                                         ConvertFile convert, const ConnectorServices& services);
+                                                         std::vector<std::string> default_patterns, ConvertFile convert,
+                                                         const ConnectorServices& services);
 
 /// The quarantine folder of `settings`: `quarantine`, or `<folder>/quarantine`.
 std::filesystem::path quarantine_folder(const ConnectorSettings& settings);

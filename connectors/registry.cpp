@@ -4,6 +4,7 @@
 
 #include "connectors/formats.hpp"
 #include "connectors/header_aliases.hpp"
+#include "connectors/mef_xml.hpp"
 #include "connectors/tabular_connector.hpp"
 #include "core/text.hpp"
 
@@ -58,6 +59,7 @@ void register_builtin_connectors(ConnectorRegistry& registry) {
     registry.add(tabular_type(cch_axcess_format()));
     registry.add(tabular_type(taxact_format()));
     registry.add(tabular_type(smartvault_csv_format()));
+    registry.add(ConnectorType{"mef-xml", "IRS e-file XML returns (1040 and business returns)", &make_mef_connector});
 }
 
 const std::vector<std::string>& canonical_fields() {

@@ -245,7 +245,7 @@ private:
                        "no client id column, and the tax id cannot stand in for one: " + fingerprint.error().message);
                 return std::nullopt;
             }
-            return "tin-" + fingerprint->keyed_hash.substr(0, 16);
+            return client_id_from_tax_id(*fingerprint);
         }
         if (id.empty()) {
             reject(line, "client id is empty");
@@ -548,6 +548,8 @@ std::optional<EntityKind> kind_from_return_type(std::string_view return_type) {
     }
     return std::nullopt;
 }
+
+std::string client_id_from_tax_id(const TaxIdFingerprint& tax_id) { return "tin-" + tax_id.keyed_hash.substr(0, 16); }
 
 bool looks_like_scientific_notation(std::string_view value) {
     // digits [. digits] (e|E) [+|-] digits, with a point or a sign: Excel writes "1.2E+07" and

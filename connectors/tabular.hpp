@@ -67,6 +67,9 @@ ConvertedFile convert_export(std::string_view bytes, const std::filesystem::path
 std::optional<EntityKind> kind_from_client_type(std::string_view client_type);
 /// "1040", "Form 1120-S", "990-EZ", ... -> the kind; nullopt when not a form we know.
 std::optional<EntityKind> kind_from_return_type(std::string_view return_type);
+/// The client id of a client known only by its tax id: "tin-" and 16 hex digits of the keyed hash,
+/// stable for one installation; the number itself never becomes an id.
+std::string client_id_from_tax_id(const TaxIdFingerprint& tax_id);
 /// True for what Excel makes of a long number: "1.2E+07", "1E+07", "4.5e-3".
 bool looks_like_scientific_notation(std::string_view value);
 

@@ -19,7 +19,7 @@ Expected<std::unique_ptr<Connector>> make_tabular_connector(const TabularFormat&
                            &tax_ids = services.tax_ids](std::string_view bytes, const std::filesystem::path& file) {
         return convert_export(bytes, file, format, vocabulary, tabular, tax_ids);
     };
-    return make_file_connector(format.type, settings, std::move(convert), services);
+    return make_file_connector(format.type, settings, {"*.csv"}, std::move(convert), services);
 }
 
 }  // namespace taxsync::connectors
