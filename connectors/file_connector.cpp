@@ -15,15 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string utc_timestamp(SystemTime time) {
-    const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
-    std::tm parts{};
-    gmtime_r(&seconds, &parts);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
-    return text;
-}
-
 class FileConnector final : public Connector {
 public:
     FileConnector(std::string_view type, ConnectorSettings settings, ConvertFile convert,
@@ -158,7 +149,7 @@ Expected<fs::path> quarantine_file(const fs::path& file, const fs::path& folder,
     std::ofstream note(target.string() + ".error.txt", std::ios::trunc);
     note << "file: " << file.string() << "\n"
          << "connector: " << connector << "\n"
-         << "time: " << utc_timestamp(now) << "\n"
+         << "time: " << format_utc(now) << "\n"
          << "line: " << (fault.line == 0 ? std::string("(whole file)") : std::to_string(fault.line)) << "\n"
          << "reason: " << mask_tax_ids(fault.reason) << "\n"
          << "\nFix the export and save it into " << file.parent_path().string()

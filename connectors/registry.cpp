@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "connectors/exec_connector.hpp"
 #include "connectors/formats.hpp"
 #include "connectors/header_aliases.hpp"
 #include "connectors/mef_xml.hpp"
@@ -59,6 +60,7 @@ void register_builtin_connectors(ConnectorRegistry& registry) {
     registry.add(tabular_type(cch_axcess_format()));
     registry.add(tabular_type(taxact_format()));
     registry.add(tabular_type(smartvault_csv_format()));
+    registry.add(ConnectorType{"exec", "a program that prints one JSON object per client", &make_exec_connector});
     registry.add(ConnectorType{"mef-xml", "IRS e-file XML returns (1040 and business returns)", &make_mef_connector});
 }
 

@@ -123,6 +123,14 @@ public:
         return std::move(result_);
     }
 
+    /// Records already read by someone else (the exec connector's JSON lines) over `bytes`.
+    ConvertedFile run_records(const CsvDocument& document, std::string_view bytes, std::string encoding) && {
+        result_.outcome.content_hash = sha256_hex(bytes);
+        result_.outcome.encoding = std::move(encoding);
+        if (auto fault = take_document(document)) return fail_file(*fault);
+        return std::move(result_);
+    }
+
 private:
     ConvertedFile fail_file(const FileFault& fault) {
         return failed_file(result_.outcome.path, fault, result_.outcome);
@@ -582,6 +590,14 @@ ConvertedFile convert_export(std::string_view bytes, const std::filesystem::path
                              const HeaderVocabulary& vocabulary, const TabularSettings& settings,
                              const TaxIdHasher& tax_ids) {
     return FileConverter(file, format, vocabulary, settings, tax_ids).run(bytes);
+}
+
+ConvertedFile convert_records(const CsvDocument& document, std::string_view bytes, std::string encoding,
+                              const std::filesystem::path& source, const TabularFormat& format,
+                              const HeaderVocabulary& vocabulary, const TabularSettings& settings,
+                              const TaxIdHasher& tax_ids) {
+    return FileConverter(source, format, vocabulary, settings, tax_ids)
+        .run_records(document, bytes, std::move(encoding));
 }
 
 }  // namespace taxsync::connectors

@@ -63,6 +63,13 @@ ConvertedFile convert_export(std::string_view bytes, const std::filesystem::path
                              const HeaderVocabulary& vocabulary, const TabularSettings& settings,
                              const TaxIdHasher& tax_ids);
 
+/// Converts records that were read elsewhere (header first), exactly as rows of a file; `bytes`
+/// are what the content hash is taken over and `encoding` is reported as the file's.
+ConvertedFile convert_records(const CsvDocument& document, std::string_view bytes, std::string encoding,
+                              const std::filesystem::path& source, const TabularFormat& format,
+                              const HeaderVocabulary& vocabulary, const TabularSettings& settings,
+                              const TaxIdHasher& tax_ids);
+
 /// "Individual", "1040", "S Corporation", "1065", ... -> the kind; nullopt when not recognized.
 std::optional<EntityKind> kind_from_client_type(std::string_view client_type);
 /// "1040", "Form 1120-S", "990-EZ", ... -> the kind; nullopt when not a form we know.

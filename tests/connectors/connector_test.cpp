@@ -30,7 +30,7 @@ TEST_F(Registry, ListsTheBuiltinTypes) {
         names.push_back(type->name);
         EXPECT_FALSE(type->description.empty());
     }
-    EXPECT_EQ(names, (std::vector<std::string>{"cch-axcess", "drake", "generic-csv", "lacerte", "mef-xml", "proseries",
+    EXPECT_EQ(names, (std::vector<std::string>{"cch-axcess", "drake", "exec", "generic-csv", "lacerte", "mef-xml", "proseries",
                                                "smartvault-csv", "taxact", "ultratax"}));
     EXPECT_NE(registry_.find("lacerte"), nullptr);
     EXPECT_EQ(registry_.find("atx"), nullptr);
