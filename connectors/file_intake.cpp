@@ -121,6 +121,29 @@ Expected<SourceState> scan_folder(const fs::path& folder, const IntakeRules& rul
     return state;
 }
 
+std::vector<SkippedFile> skipped_files(const fs::path& folder, const SourceState& state) {
+    std::vector<SkippedFile> skipped;
+    std::error_code error;
+    for (const fs::directory_entry& entry : fs::directory_iterator(folder, error)) {
+        const auto same = [&](const ExportFile& file) { return file.path == entry.path(); };
+        if (std::any_of(state.ready.begin(), state.ready.end(), same) ||
+            std::any_of(state.waiting.begin(), state.waiting.end(), same)) {
+            continue;
+        }
+        std::error_code entry_error;
+        const std::string name = entry.path().filename().string();
+        if (entry.is_directory(entry_error)) {
+            skipped.push_back({entry.path(), "a folder (sub-folders are not read)"});
+        } else if (is_ignored_file_name(name)) {
+            skipped.push_back({entry.path(), "temp, lock or hidden file"});
+        } else {
+            skipped.push_back({entry.path(), "does not match patterns"});
+        }
+    }
+    std::sort(skipped.begin(), skipped.end(), [](const SkippedFile& a, const SkippedFile& b) { return a.path < b.path; });
+    return skipped;
+}
+
 Expected<std::string, FileFault> read_scanned_file(const ExportFile& file) {
     const auto changed =
         FileFault{0, "the file changed since it was scanned (still being written?); it is read next cycle"};

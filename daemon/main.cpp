@@ -40,6 +40,15 @@ int main(int argc, char** argv) {
     auto* config = app.add_subcommand("config", "work with the configuration file");
     config->require_subcommand(1);
     auto* check = config->add_subcommand("check", "validate the configuration and name every error with line and column");
+    auto* connector = app.add_subcommand("connector", "look at the connectors' folders without importing anything");
+    connector->require_subcommand(1);
+    auto* connector_list = connector->add_subcommand("list", "each connector's folder: files ready, waiting, ignored");
+    connector_list->add_flag("--json", json, "print as JSON");
+    auto* connector_check = connector->add_subcommand(
+        "check", "what a connector sees, what it would import, and every problem (read-only; exit 3: problems)");
+    std::string connector_name;
+    connector_check->add_option("name", connector_name, "the connector's name")->required();
+    connector_check->add_flag("--json", json, "print as JSON");
 
     try {
         app.parse(argc, argv);
@@ -63,6 +72,8 @@ int main(int argc, char** argv) {
         if (check->parsed()) return run_config_check(context);
         if (run->parsed()) return run_service(context);
         if (ctl->parsed()) return run_ctl(context, ctl_command, socket);
+        if (connector_list->parsed()) return run_connector_list(context);
+        if (connector_check->parsed()) return run_connector_check(context, connector_name);
     } catch (const std::exception& error) {
         std::cerr << "taxsync: unexpected failure: " << error.what() << "\n";
         return exit_code::kError;
