@@ -43,6 +43,10 @@ public:
             const std::size_t file_index = batch.files.size();
             batch.files.push_back(converted.outcome);
             std::move(converted.problems.begin(), converted.problems.end(), std::back_inserter(batch.problems));
+            if (files.size() == 1) {  // ids are unique within a file already: no cross-file bookkeeping
+                batch.clients = std::move(converted.clients);
+                break;
+            }
             for (TaxClient& client : converted.clients) {
                 const auto [found, inserted] = client_by_id.try_emplace(client.id.value(), batch.clients.size());
                 if (inserted) {

@@ -140,7 +140,8 @@ std::vector<SkippedFile> skipped_files(const fs::path& folder, const SourceState
             skipped.push_back({entry.path(), "does not match patterns"});
         }
     }
-    std::sort(skipped.begin(), skipped.end(), [](const SkippedFile& a, const SkippedFile& b) { return a.path < b.path; });
+    std::sort(skipped.begin(), skipped.end(),
+              [](const SkippedFile& a, const SkippedFile& b) { return a.path < b.path; });
     return skipped;
 }
 
@@ -156,9 +157,13 @@ Expected<std::string, FileFault> read_scanned_file(const ExportFile& file) {
 
     std::ifstream in(file.path, std::ios::binary);
     if (!in) return unexpected(FileFault{0, "cannot open the file for reading"});
-    std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    std::string bytes(static_cast<std::size_t>(file.size), '\0');
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (in.bad()) return unexpected(FileFault{0, "reading the file failed part way"});
-    if (bytes.size() != file.size) return unexpected(changed);
+    // Fewer bytes than scanned, or more after them: it is being written.
+    if (static_cast<std::uintmax_t>(in.gcount()) != file.size || in.peek() != std::ifstream::traits_type::eof()) {
+        return unexpected(changed);
+    }
     return bytes;
 }
 

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <initializer_list>
 #include <map>
+#include <unordered_map>
 #include <utility>
 
 #include "connectors/name_parsing.hpp"
@@ -111,24 +112,22 @@ public:
             result_.outcome.encoding = "xlsx";
             auto sheet = read_xlsx(bytes, settings_.sheet);
             if (sheet.has_error()) return fail_file(sheet.error());
-            if (auto fault = take_document(*sheet)) return fail_file(*fault);
-            return std::move(result_);
+            return take_records(*sheet);
         }
         auto decoded = decode_export_text(bytes, settings_.encoding);
         if (decoded.has_error()) return fail_file(decoded.error());
         result_.outcome.encoding = decoded->encoding;
-        const auto document = read_csv(decoded->text);
-        if (document.has_error()) return fail_file(document.error());
-        if (auto fault = take_document(*document)) return fail_file(*fault);
-        return std::move(result_);
+        // Rows are converted as the reader completes them: the file is never held as records.
+        const auto terminated = stream_csv(decoded->text, [this](const CsvRecord& record) { take(record); });
+        if (terminated.has_error()) return fail_file(terminated.error());
+        return finish(*terminated);
     }
 
     /// Records already read by someone else (the exec connector's JSON lines) over `bytes`.
     ConvertedFile run_records(const CsvDocument& document, std::string_view bytes, std::string encoding) && {
         result_.outcome.content_hash = sha256_hex(bytes);
         result_.outcome.encoding = std::move(encoding);
-        if (auto fault = take_document(document)) return fail_file(*fault);
-        return std::move(result_);
+        return take_records(document);
     }
 
 private:
@@ -143,47 +142,70 @@ private:
     void warn(std::size_t line, std::string_view reason) { report(line, Severity::Warning, reason); }
     void reject(std::size_t line, std::string_view reason) { report(line, Severity::Error, reason); }
 
-    std::optional<FileFault> take_document(const CsvDocument& document) {
-        const auto& records = document.records;
-        const auto header =
-            std::find_if(records.begin(), records.end(), [](const CsvRecord& r) { return !r.is_blank(); });
-        if (header == records.end()) {
-            return FileFault{0, "the file is empty (no header line); probably still being written"};
+    ConvertedFile take_records(const CsvDocument& document) {
+        for (const CsvRecord& record : document.records) take(record);
+        return finish(document.last_record_terminated);
+    }
+
+    /// One record of the file, in order: the header (the first non-blank one), then rows.
+    void take(const CsvRecord& record) {
+        if (fault_) return;
+        const bool blank = record.is_blank();
+        if (!header_line_) {
+            if (!blank) take_header(record);
+            return;
         }
-        layout_ = layout_columns(*header, vocabulary_, format_.unused_headers);
+        last_ = LastRecord{record.line, record.fields.size(), blank};
+        if (blank) {
+            if (format_.stop_at_blank_row && !first_after_blank_) stopped_at_blank_ = true;
+            return;
+        }
+        if (stopped_at_blank_) {
+            if (!first_after_blank_) first_after_blank_ = record.line;
+            ++rows_after_blank_;
+            return;
+        }
+        ++result_.outcome.rows;
+        convert_row(record);
+    }
+
+    void take_header(const CsvRecord& header) {
+        header_line_ = header.line;
+        last_ = LastRecord{header.line, header.fields.size(), false, true};
+        layout_ = layout_columns(header, vocabulary_, format_.unused_headers);
         const bool id_from_tax_id = format_.client_id_from_tax_id && layout_.has(Field::TaxId);
         if (!layout_.has(Field::ClientId) && !id_from_tax_id) {
             std::vector<std::string> found;
-            for (const std::string& name : header->fields) {
+            for (const std::string& name : header.fields) {
                 if (!trim(name).empty()) found.push_back(in_quotes(trim(name)));
             }
-            return FileFault{header->line,
-                             "no client id column; headers found: " + join(found, ", ") +
-                                 ". Name the column in [connector.columns] client_id",
-                             true};
+            fault_ = FileFault{header.line,
+                               "no client id column; headers found: " + join(found, ", ") +
+                                   ". Name the column in [connector.columns] client_id",
+                               true};
+            return;
         }
-        const CsvRecord& last = records.back();
-        if (!document.last_record_terminated && &last != &*header && !last.is_blank() &&
-            last.fields.size() < layout_.width()) {
-            return FileFault{last.line, "line " + std::to_string(last.line) + " has " +
-                                            std::to_string(last.fields.size()) + " of " +
-                                            std::to_string(layout_.width()) +
-                                            " fields and no line break: the file is truncated (probably still "
-                                            "being written)"};
+        warn_about_header(header.line);
+    }
+
+    /// After the last record: the file is taken only if it was whole.
+    ConvertedFile finish(bool last_record_terminated) {
+        if (fault_) return fail_file(*fault_);
+        if (!header_line_)
+            return fail_file(FileFault{0, "the file is empty (no header line); probably still being written"});
+        if (!last_record_terminated && !last_.header && !last_.blank && last_.fields < layout_.width()) {
+            return fail_file(FileFault{last_.line, "line " + std::to_string(last_.line) + " has " +
+                                                       std::to_string(last_.fields) + " of " +
+                                                       std::to_string(layout_.width()) +
+                                                       " fields and no line break: the file is truncated (probably "
+                                                       "still being written)"});
         }
-        warn_about_header(header->line);
-        for (auto record = std::next(header); record != records.end(); ++record) {
-            if (record->is_blank()) {
-                if (format_.stop_at_blank_row) {
-                    report_rows_after_blank(std::next(record), records.end());
-                    break;
-                }
-                continue;
-            }
-            ++result_.outcome.rows;
-            convert_row(*record);
+        if (rows_after_blank_ > 0) {
+            warn(*first_after_blank_, std::to_string(rows_after_blank_) +
+                                          " row(s) after the first blank row were not read (" +
+                                          std::string(format_.type) + " ignores data below a blank row)");
         }
-        return std::nullopt;
+        return std::move(result_);
     }
 
     void warn_about_header(std::size_t line) {
@@ -281,15 +303,6 @@ private:
             id.append("-").append(sub_id);
         }
         return id;
-    }
-
-    void report_rows_after_blank(std::vector<CsvRecord>::const_iterator from,
-                                 std::vector<CsvRecord>::const_iterator end) {
-        const auto first_data = std::find_if(from, end, [](const CsvRecord& r) { return !r.is_blank(); });
-        if (first_data == end) return;
-        const auto ignored = std::count_if(first_data, end, [](const CsvRecord& r) { return !r.is_blank(); });
-        warn(first_data->line, std::to_string(ignored) + " row(s) after the first blank row were not read (" +
-                                   std::string(format_.type) + " ignores data below a blank row)");
     }
 
     /// Excel drops the leading zeros of ZIP codes it takes for numbers ("02134" -> "2134").
@@ -503,9 +516,23 @@ private:
     const HeaderVocabulary& vocabulary_;
     const TabularSettings& settings_;
     const TaxIdHasher& tax_ids_;
+    /// What the truncation check needs to know of the last record seen.
+    struct LastRecord {
+        std::size_t line = 0;
+        std::size_t fields = 0;
+        bool blank = false;
+        bool header = false;
+    };
+
     ConvertedFile result_;
     ColumnLayout layout_;
-    std::map<std::string, std::size_t, std::less<>> first_line_of_id_;
+    std::optional<FileFault> fault_;
+    std::optional<std::size_t> header_line_;
+    LastRecord last_;
+    bool stopped_at_blank_ = false;
+    std::optional<std::size_t> first_after_blank_;
+    std::size_t rows_after_blank_ = 0;
+    std::unordered_map<std::string, std::size_t> first_line_of_id_;
 };
 
 }  // namespace
