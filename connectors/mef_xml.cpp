@@ -116,14 +116,7 @@ private:
         out.last_name = clean_person_name(last);
         out.phone = std::move(phone);
         out.tax_id = std::move(id);
-        if (email.empty()) {
-            out.email_status = EmailStatus::Missing;
-        } else if (is_plausible_email(email)) {
-            out.email_status = EmailStatus::Usable;
-            out.email = normalize_email(email);
-        } else {
-            out.email_status = EmailStatus::Invalid;
-            out.email = mask_tax_ids(email);
+        if (!assign_email(out, email)) {
             report(line, Severity::Warning, "invalid email " + in_quotes(email) + ": not invitable");
         }
         return out;

@@ -484,18 +484,8 @@ private:
         person.middle_name = clean_person_name(names.middle);
         person.last_name = clean_person_name(names.last);
         person.phone = collapse_whitespace(phone);
-        const std::string_view written_email = trim(email);
-        if (written_email.empty()) {
-            person.email_status = EmailStatus::Missing;
-        } else if (is_plausible_email(written_email)) {
-            person.email_status = EmailStatus::Usable;
-            person.email = normalize_email(written_email);
-        } else {
-            person.email_status = EmailStatus::Invalid;
-            // Kept as written for the review list, except anything shaped like a tax id.
-            person.email = mask_tax_ids(written_email);
-            warn(line,
-                 "invalid email " + in_quotes(written_email) + " for the " + std::string(who) + ": not invitable");
+        if (!assign_email(person, email)) {
+            warn(line, "invalid email " + in_quotes(trim(email)) + " for the " + std::string(who) + ": not invitable");
         }
         person.tax_id = check_tax_id(tax_id, std::string(who) + " tax id", line);
         return person;
@@ -582,6 +572,23 @@ std::optional<EntityKind> kind_from_return_type(std::string_view return_type) {
         if (form.starts_with(business)) return EntityKind::Business;
     }
     return std::nullopt;
+}
+
+bool assign_email(Person& person, std::string_view written) {
+    const std::string_view email = trim(written);
+    if (email.empty()) {
+        person.email_status = EmailStatus::Missing;
+        person.email.clear();
+        return true;
+    }
+    if (is_plausible_email(email)) {
+        person.email_status = EmailStatus::Usable;
+        person.email = normalize_email(email);
+        return true;
+    }
+    person.email_status = EmailStatus::Invalid;
+    person.email = mask_tax_ids(email);
+    return false;
 }
 
 std::string client_id_from_tax_id(const TaxIdFingerprint& tax_id) { return "tin-" + tax_id.keyed_hash.substr(0, 16); }

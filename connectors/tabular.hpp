@@ -74,6 +74,11 @@ ConvertedFile convert_records(const CsvDocument& document, std::string_view byte
 std::optional<EntityKind> kind_from_client_type(std::string_view client_type);
 /// "1040", "Form 1120-S", "990-EZ", ... -> the kind; nullopt when not a form we know.
 std::optional<EntityKind> kind_from_return_type(std::string_view return_type);
+/// Sets the person's email and its status from what the export wrote: empty is Missing; a
+/// plausible address is Usable and normalized; anything else is Invalid and kept as written (tax
+/// ids masked) for the review list. Returns false for Invalid, which the caller reports.
+bool assign_email(Person& person, std::string_view written);
+
 /// The client id of a client known only by its tax id: "tin-" and 16 hex digits of the keyed hash,
 /// stable for one installation; the number itself never becomes an id.
 std::string client_id_from_tax_id(const TaxIdFingerprint& tax_id);
