@@ -50,10 +50,12 @@ struct SourceState {
 struct FileOutcome {
     std::filesystem::path path;
     std::string content_hash;  // SHA-256 of the bytes read
-    std::string encoding;      // "utf-8", "utf-8 with BOM" or "windows-1252"
+    std::string encoding;      // "utf-8", "utf-8 with BOM", "utf-16le", "windows-1252", "xlsx", "xml"
     std::size_t rows = 0;      // data rows seen (blank rows excluded)
     std::size_t imported = 0;  // rows that became clients
     bool failed = false;       // the file could not be taken at all; nothing from it was used
+    /// Where an unreadable file was moved (with `<name>.error.txt` beside it); empty when it stayed.
+    std::filesystem::path quarantined_to;
 };
 
 struct Batch {
@@ -81,14 +83,27 @@ public:
 /// Settings of one [[connector]] table, already validated for types by the config loader.
 struct ConnectorSettings {
     ConnectorName name;
-    std::string type;  // a registered type: "lacerte", "proseries", "generic-csv"
+    std::string type;  // a registered type: "lacerte", "drake", "mef-xml", "exec", ...
     std::filesystem::path folder;
-    std::vector<std::string> patterns{"*.csv"};  // file name globs (case-insensitive)
+    /// Where unreadable files go; empty means `<folder>/quarantine`.
+    std::filesystem::path quarantine;
+    /// False for read-only looks (`taxsync connector check`): nothing is moved, nothing written.
+    bool move_unreadable = true;
+    /// File name globs (case-insensitive); empty means the type's own: `*.csv`, `*.xml` for mef-xml.
+    std::vector<std::string> patterns;
     /// Canonical field -> header as written in the file; overrides the preset's aliases.
     std::map<std::string, std::string> columns;
     std::string encoding = "auto";  // "auto", "utf-8" or "windows-1252"
     std::chrono::seconds settle{2};
     std::string default_tax_year;  // used when a row has no tax year column
+    /// Digits of a purely numeric client id (0: not known). A shorter numeric id lost its leading
+    /// zeros in Excel and is refused rather than guessed.
+    std::size_t id_width = 0;
+    /// The worksheet of an .xlsx workbook to read (by name); empty means the first one.
+    std::string sheet;
+    /// `exec`: the program and its arguments (no shell), and how long it may run.
+    std::vector<std::string> command;
+    std::chrono::seconds timeout{60};
 };
 
 /// What a connector may use from its surroundings.

@@ -30,33 +30,44 @@ Token token_at(std::string_view text, std::size_t at) {
     return Token{c, false, 1};
 }
 
-/// Collects fields and records; the state machine in parse_csv decides when to call what.
+/// Collects fields into one reused record and hands it to the sink when it is complete; the
+/// state machine in stream_csv decides when to call what. Field strings keep their capacity from
+/// one record to the next, so a long file costs few allocations.
 class RecordBuilder {
 public:
-    explicit RecordBuilder(CsvDocument& document) : document_(document) {}
+    explicit RecordBuilder(const CsvSink& sink) : sink_(sink) {}
 
     void start_record_if_needed(std::size_t line) {
         if (open_) return;
         open_ = true;
         record_.line = line;
+        count_ = 0;
+        start_field();
     }
-    void append(char c) { field_.push_back(c); }
+    void append(char c) { record_.fields[count_].push_back(c); }
     void end_field() {
-        record_.fields.push_back(std::move(field_));
-        field_.clear();
+        ++count_;
+        start_field();
     }
     void end_record() {
-        end_field();
-        document_.records.push_back(std::move(record_));
-        record_ = CsvRecord{};
+        record_.fields.resize(count_ + 1);
+        sink_(record_);
         open_ = false;
     }
     [[nodiscard]] bool open() const { return open_; }
 
 private:
-    CsvDocument& document_;
+    void start_field() {
+        if (count_ < record_.fields.size()) {
+            record_.fields[count_].clear();
+        } else {
+            record_.fields.emplace_back();
+        }
+    }
+
+    const CsvSink& sink_;
     CsvRecord record_;
-    std::string field_;
+    std::size_t count_ = 0;
     bool open_ = false;
 };
 
@@ -101,10 +112,9 @@ char sniff_delimiter(std::string_view text) {
     return *best == 0 ? ',' : kCandidates[static_cast<std::size_t>(best - counts.begin())];
 }
 
-Expected<CsvDocument, FileFault> parse_csv(std::string_view text, char delimiter, std::size_t first_line) {
-    CsvDocument document;
-    document.delimiter = delimiter;
-    RecordBuilder builder(document);
+Expected<bool, FileFault> stream_csv(std::string_view text, char delimiter, std::size_t first_line,
+                                     const CsvSink& sink) {
+    RecordBuilder builder(sink);
     ParseState state = ParseState::FieldStart;
     std::size_t line = first_line;
     std::size_t quote_opened_on = 0;
@@ -166,20 +176,47 @@ Expected<CsvDocument, FileFault> parse_csv(std::string_view text, char delimiter
     }
     if (builder.open()) {
         builder.end_record();
-        document.last_record_terminated = false;
+        return false;
     }
-    return document;
+    return true;
 }
 
-Expected<CsvDocument, FileFault> read_csv(std::string_view text) {
+Expected<bool, FileFault> stream_csv(std::string_view text, const CsvSink& sink) {
     const std::string_view first_line = first_physical_line(text);
     if (const auto separator = excel_separator_directive(first_line)) {
         std::size_t rest = first_line.size();
         if (rest < text.size() && text[rest] == '\r') ++rest;
         if (rest < text.size() && text[rest] == '\n') ++rest;
-        return parse_csv(text.substr(rest), *separator, 2);
+        return stream_csv(text.substr(rest), *separator, 2, sink);
     }
-    return parse_csv(text, sniff_delimiter(text), 1);
+    return stream_csv(text, sniff_delimiter(text), 1, sink);
+}
+
+namespace {
+
+Expected<CsvDocument, FileFault> collect(CsvDocument document,
+                                         const std::function<Expected<bool, FileFault>(const CsvSink&)>& stream) {
+    const CsvSink keep = [&document](const CsvRecord& record) { document.records.push_back(record); };
+    auto terminated = stream(keep);
+    if (terminated.has_error()) return unexpected(std::move(terminated).error());
+    document.last_record_terminated = *terminated;
+    return document;
+}
+
+}  // namespace
+
+Expected<CsvDocument, FileFault> parse_csv(std::string_view text, char delimiter, std::size_t first_line) {
+    CsvDocument document;
+    document.delimiter = delimiter;
+    return collect(std::move(document),
+                   [&](const CsvSink& sink) { return stream_csv(text, delimiter, first_line, sink); });
+}
+
+Expected<CsvDocument, FileFault> read_csv(std::string_view text) {
+    const std::string_view first_line = first_physical_line(text);
+    CsvDocument document;
+    document.delimiter = excel_separator_directive(first_line).value_or(sniff_delimiter(text));
+    return collect(std::move(document), [&](const CsvSink& sink) { return stream_csv(text, sink); });
 }
 
 }  // namespace taxsync::connectors

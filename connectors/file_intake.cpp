@@ -121,6 +121,30 @@ Expected<SourceState> scan_folder(const fs::path& folder, const IntakeRules& rul
     return state;
 }
 
+std::vector<SkippedFile> skipped_files(const fs::path& folder, const SourceState& state) {
+    std::vector<SkippedFile> skipped;
+    std::error_code error;
+    for (const fs::directory_entry& entry : fs::directory_iterator(folder, error)) {
+        const auto same = [&](const ExportFile& file) { return file.path == entry.path(); };
+        if (std::any_of(state.ready.begin(), state.ready.end(), same) ||
+            std::any_of(state.waiting.begin(), state.waiting.end(), same)) {
+            continue;
+        }
+        std::error_code entry_error;
+        const std::string name = entry.path().filename().string();
+        if (entry.is_directory(entry_error)) {
+            skipped.push_back({entry.path(), "a folder (sub-folders are not read)"});
+        } else if (is_ignored_file_name(name)) {
+            skipped.push_back({entry.path(), "temp, lock or hidden file"});
+        } else {
+            skipped.push_back({entry.path(), "does not match patterns"});
+        }
+    }
+    std::sort(skipped.begin(), skipped.end(),
+              [](const SkippedFile& a, const SkippedFile& b) { return a.path < b.path; });
+    return skipped;
+}
+
 Expected<std::string, FileFault> read_scanned_file(const ExportFile& file) {
     const auto changed =
         FileFault{0, "the file changed since it was scanned (still being written?); it is read next cycle"};
@@ -133,9 +157,13 @@ Expected<std::string, FileFault> read_scanned_file(const ExportFile& file) {
 
     std::ifstream in(file.path, std::ios::binary);
     if (!in) return unexpected(FileFault{0, "cannot open the file for reading"});
-    std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    std::string bytes(static_cast<std::size_t>(file.size), '\0');
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (in.bad()) return unexpected(FileFault{0, "reading the file failed part way"});
-    if (bytes.size() != file.size) return unexpected(changed);
+    // Fewer bytes than scanned, or more after them: it is being written.
+    if (static_cast<std::uintmax_t>(in.gcount()) != file.size || in.peek() != std::ifstream::traits_type::eof()) {
+        return unexpected(changed);
+    }
     return bytes;
 }
 

@@ -30,6 +30,15 @@ struct IntakeRules {
 /// Lists the folder (not recursively). Fails when the folder is missing or not a folder.
 Expected<SourceState> scan_folder(const std::filesystem::path& folder, const IntakeRules& rules, const Clock& clock);
 
+struct SkippedFile {
+    std::filesystem::path path;
+    std::string reason;  // "temp, lock or hidden file", "does not match patterns", "a folder"
+};
+
+/// What a scan of `folder` passed over, and why: every entry in neither `state.ready` nor
+/// `state.waiting`. For `taxsync connector check`.
+std::vector<SkippedFile> skipped_files(const std::filesystem::path& folder, const SourceState& state);
+
 /// SHA-256 over the sorted (name, size, mtime) of `files`: moves when any of them changes.
 std::string fingerprint_files(const std::vector<ExportFile>& files);
 

@@ -30,6 +30,9 @@ constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
     "return_type",
     "office",
     "preparer",
+    "zip",
+    "filing_status",
+    "client_sub_id",
 };
 
 // Seeded from exports.md §4 and §8 (SmartVault, CCH, Canopy and TaxCaddy templates) and the
@@ -192,6 +195,21 @@ constexpr HeaderAlias kTaxPackageAliases[] = {
     {"Preparer Name", Field::Preparer},
     {"Tax Preparer", Field::Preparer},
     {"Assigned Preparer", Field::Preparer},
+
+    {"ZIP", Field::Zip},
+    {"ZIP Code", Field::Zip},
+    {"Zip+4", Field::Zip},
+    {"Postal Code", Field::Zip},
+    {"Taxpayer ZIP", Field::Zip},
+    {"Home ZIP", Field::Zip},
+
+    {"Filing Status", Field::FilingStatus},
+    {"Federal Filing Status", Field::FilingStatus},
+    {"FS", Field::FilingStatus},
+
+    {"Client Sub-ID", Field::ClientSubId},
+    {"Client Sub ID", Field::ClientSubId},
+    {"Sub-ID", Field::ClientSubId},
 };
 
 // The generic-csv vocabulary: each field's own name ("client_id", "spouse_email") as a header.

@@ -39,8 +39,11 @@ enum class Field : std::size_t {
     ReturnType,
     Office,
     Preparer,
+    Zip,           // checked for Excel damage only: the portal objects carry no address
+    FilingStatus,  // checked against the spouse columns
+    ClientSubId,   // CCH's Client Sub-ID: part of the client's identity when filled
 };
-inline constexpr std::size_t kFieldCount = static_cast<std::size_t>(Field::Preparer) + 1;
+inline constexpr std::size_t kFieldCount = static_cast<std::size_t>(Field::ClientSubId) + 1;
 
 /// "client_id", "spouse_email", ...: the names used in [connector.columns].
 std::string_view field_name(Field field);

@@ -2,8 +2,10 @@
 
 #include <stdexcept>
 
+#include "connectors/exec_connector.hpp"
 #include "connectors/formats.hpp"
 #include "connectors/header_aliases.hpp"
+#include "connectors/mef_xml.hpp"
 #include "connectors/tabular_connector.hpp"
 #include "core/text.hpp"
 
@@ -53,6 +55,13 @@ void register_builtin_connectors(ConnectorRegistry& registry) {
     registry.add(tabular_type(lacerte_format()));
     registry.add(tabular_type(proseries_format()));
     registry.add(tabular_type(generic_csv_format()));
+    registry.add(tabular_type(drake_format()));
+    registry.add(tabular_type(ultratax_format()));
+    registry.add(tabular_type(cch_axcess_format()));
+    registry.add(tabular_type(taxact_format()));
+    registry.add(tabular_type(smartvault_csv_format()));
+    registry.add(ConnectorType{"exec", "a program that prints one JSON object per client", &make_exec_connector});
+    registry.add(ConnectorType{"mef-xml", "IRS e-file XML returns (1040 and business returns)", &make_mef_connector});
 }
 
 const std::vector<std::string>& canonical_fields() {

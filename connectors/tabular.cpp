@@ -5,9 +5,11 @@
 #include <cctype>
 #include <initializer_list>
 #include <map>
+#include <unordered_map>
 #include <utility>
 
 #include "connectors/name_parsing.hpp"
+#include "connectors/xlsx_reader.hpp"
 #include "core/digest.hpp"
 #include "core/redact.hpp"
 #include "core/text.hpp"
@@ -39,15 +41,20 @@ struct ColumnLayout {
     [[nodiscard]] std::size_t width() const { return field_of_column.size(); }
 };
 
-ColumnLayout layout_columns(const CsvRecord& header, const HeaderVocabulary& vocabulary) {
+ColumnLayout layout_columns(const CsvRecord& header, const HeaderVocabulary& vocabulary,
+                            std::span<const std::string_view> unused_headers) {
     ColumnLayout layout;
     for (const std::string& raw : header.fields) {
         const std::string name(trim(raw));
         const auto field = vocabulary.lookup(name);
         layout.field_of_column.push_back(field);
+        const std::string normalized = normalize_header(name);
+        const bool known_unused =
+            std::any_of(unused_headers.begin(), unused_headers.end(),
+                        [&](std::string_view unused) { return normalize_header(unused) == normalized; });
         if (field) {
             layout.headers_of_field[index_of(*field)].push_back(name);
-        } else if (!normalize_header(name).empty()) {
+        } else if (!normalized.empty() && !known_unused) {
             layout.unknown_headers.push_back(name);  // columns with no header (Excel's trailing ",,") are not news
         }
     }
@@ -101,23 +108,31 @@ public:
 
     ConvertedFile run(std::string_view bytes) && {
         result_.outcome.content_hash = sha256_hex(bytes);
+        if (looks_like_xlsx(bytes)) {
+            result_.outcome.encoding = "xlsx";
+            auto sheet = read_xlsx(bytes, settings_.sheet);
+            if (sheet.has_error()) return fail_file(sheet.error());
+            return take_records(*sheet);
+        }
         auto decoded = decode_export_text(bytes, settings_.encoding);
         if (decoded.has_error()) return fail_file(decoded.error());
         result_.outcome.encoding = decoded->encoding;
-        const auto document = read_csv(decoded->text);
-        if (document.has_error()) return fail_file(document.error());
-        if (auto fault = take_document(*document)) return fail_file(*fault);
-        return std::move(result_);
+        // Rows are converted as the reader completes them: the file is never held as records.
+        const auto terminated = stream_csv(decoded->text, [this](const CsvRecord& record) { take(record); });
+        if (terminated.has_error()) return fail_file(terminated.error());
+        return finish(*terminated);
+    }
+
+    /// Records already read by someone else (the exec connector's JSON lines) over `bytes`.
+    ConvertedFile run_records(const CsvDocument& document, std::string_view bytes, std::string encoding) && {
+        result_.outcome.content_hash = sha256_hex(bytes);
+        result_.outcome.encoding = std::move(encoding);
+        return take_records(document);
     }
 
 private:
     ConvertedFile fail_file(const FileFault& fault) {
-        ConvertedFile failed;
-        failed.outcome = result_.outcome;
-        failed.outcome.failed = true;
-        failed.outcome.imported = 0;
-        failed.problems.push_back(Problem{file_, fault.line, Severity::Error, mask_tax_ids(fault.reason)});
-        return failed;
+        return failed_file(result_.outcome.path, fault, result_.outcome);
     }
 
     void report(std::size_t line, Severity severity, std::string_view reason) {
@@ -127,38 +142,70 @@ private:
     void warn(std::size_t line, std::string_view reason) { report(line, Severity::Warning, reason); }
     void reject(std::size_t line, std::string_view reason) { report(line, Severity::Error, reason); }
 
-    std::optional<FileFault> take_document(const CsvDocument& document) {
-        const auto& records = document.records;
-        const auto header =
-            std::find_if(records.begin(), records.end(), [](const CsvRecord& r) { return !r.is_blank(); });
-        if (header == records.end()) {
-            return FileFault{0, "the file is empty (no header line); probably still being written"};
+    ConvertedFile take_records(const CsvDocument& document) {
+        for (const CsvRecord& record : document.records) take(record);
+        return finish(document.last_record_terminated);
+    }
+
+    /// One record of the file, in order: the header (the first non-blank one), then rows.
+    void take(const CsvRecord& record) {
+        if (fault_) return;
+        const bool blank = record.is_blank();
+        if (!header_line_) {
+            if (!blank) take_header(record);
+            return;
         }
-        layout_ = layout_columns(*header, vocabulary_);
-        if (!layout_.has(Field::ClientId)) {
+        last_ = LastRecord{record.line, record.fields.size(), blank};
+        if (blank) {
+            if (format_.stop_at_blank_row && !first_after_blank_) stopped_at_blank_ = true;
+            return;
+        }
+        if (stopped_at_blank_) {
+            if (!first_after_blank_) first_after_blank_ = record.line;
+            ++rows_after_blank_;
+            return;
+        }
+        ++result_.outcome.rows;
+        convert_row(record);
+    }
+
+    void take_header(const CsvRecord& header) {
+        header_line_ = header.line;
+        last_ = LastRecord{header.line, header.fields.size(), false, true};
+        layout_ = layout_columns(header, vocabulary_, format_.unused_headers);
+        const bool id_from_tax_id = format_.client_id_from_tax_id && layout_.has(Field::TaxId);
+        if (!layout_.has(Field::ClientId) && !id_from_tax_id) {
             std::vector<std::string> found;
-            for (const std::string& name : header->fields) {
+            for (const std::string& name : header.fields) {
                 if (!trim(name).empty()) found.push_back(in_quotes(trim(name)));
             }
-            return FileFault{header->line, "no client id column; headers found: " + join(found, ", ") +
-                                               ". Name the column in [connector.columns] client_id"};
+            fault_ = FileFault{header.line,
+                               "no client id column; headers found: " + join(found, ", ") +
+                                   ". Name the column in [connector.columns] client_id",
+                               true};
+            return;
         }
-        const CsvRecord& last = records.back();
-        if (!document.last_record_terminated && &last != &*header && !last.is_blank() &&
-            last.fields.size() < layout_.width()) {
-            return FileFault{last.line, "line " + std::to_string(last.line) + " has " +
-                                            std::to_string(last.fields.size()) + " of " +
-                                            std::to_string(layout_.width()) +
-                                            " fields and no line break: the file is truncated (probably still "
-                                            "being written)"};
+        warn_about_header(header.line);
+    }
+
+    /// After the last record: the file is taken only if it was whole.
+    ConvertedFile finish(bool last_record_terminated) {
+        if (fault_) return fail_file(*fault_);
+        if (!header_line_)
+            return fail_file(FileFault{0, "the file is empty (no header line); probably still being written"});
+        if (!last_record_terminated && !last_.header && !last_.blank && last_.fields < layout_.width()) {
+            return fail_file(FileFault{last_.line, "line " + std::to_string(last_.line) + " has " +
+                                                       std::to_string(last_.fields) + " of " +
+                                                       std::to_string(layout_.width()) +
+                                                       " fields and no line break: the file is truncated (probably "
+                                                       "still being written)"});
         }
-        warn_about_header(header->line);
-        for (auto record = std::next(header); record != records.end(); ++record) {
-            if (record->is_blank()) continue;
-            ++result_.outcome.rows;
-            convert_row(*record);
+        if (rows_after_blank_ > 0) {
+            warn(*first_after_blank_, std::to_string(rows_after_blank_) +
+                                          " row(s) after the first blank row were not read (" +
+                                          std::string(format_.type) + " ignores data below a blank row)");
         }
-        return std::nullopt;
+        return std::move(result_);
     }
 
     void warn_about_header(std::size_t line) {
@@ -187,30 +234,21 @@ private:
             return;
         }
         const RowValues row(record, layout_);
-        const std::string id(row.get(Field::ClientId));
-        if (id.empty()) {
-            reject(line, "client id is empty");
-            return;
-        }
-        if (looks_like_scientific_notation(id)) {
-            reject(line, "client id " + in_quotes(id) +
-                             " is in scientific notation: Excel turned the id into a number; re-export with the "
-                             "column formatted as text");
-            return;
-        }
-        if (const auto first = first_line_of_id_.find(id); first != first_line_of_id_.end()) {
-            reject(line, "client id " + in_quotes(id) + " already appears on line " + std::to_string(first->second) +
+        const auto id = client_id_of(row, line);
+        if (!id) return;
+        if (const auto first = first_line_of_id_.find(*id); first != first_line_of_id_.end()) {
+            reject(line, "client id " + in_quotes(*id) + " already appears on line " + std::to_string(first->second) +
                              " of this file; this row is skipped");
             return;
         }
-        first_line_of_id_.emplace(id, line);
+        first_line_of_id_.emplace(*id, line);
 
         TaxClient client;
         client.connector = settings_.connector;
-        client.id = ClientId(id);
+        client.id = ClientId(*id);
         client.source = SourceRef{file_, line};
         client.return_type = return_type_of(row);
-        client.kind = decide_kind(row, id, client.return_type, line);
+        client.kind = decide_kind(row, *id, client.return_type, line);
         const std::string_view year = row.get(Field::TaxYear);
         client.tax_year = year.empty() ? settings_.default_tax_year : std::string(year);
         client.office = collapse_whitespace(row.get(Field::Office));
@@ -219,9 +257,105 @@ private:
             fill_business(client, row, line);
         } else {
             fill_household(client, row, line);
+            check_household(client, row, line);
         }
+        check_zip(row.get(Field::Zip), line);
         result_.clients.push_back(std::move(client));
         ++result_.outcome.imported;
+    }
+
+    /// The row's client id as taxsync keys it, or nullopt (and a rejected row) when it is unusable.
+    std::optional<std::string> client_id_of(const RowValues& row, std::size_t line) {
+        std::string id(row.get(Field::ClientId));
+        if (id.empty() && !layout_.has(Field::ClientId)) {
+            // Only formats with client_id_from_tax_id get here (take_document checked).
+            auto fingerprint = tax_ids_.fingerprint(row.get(Field::TaxId));
+            if (fingerprint.has_error()) {
+                reject(line,
+                       "no client id column, and the tax id cannot stand in for one: " + fingerprint.error().message);
+                return std::nullopt;
+            }
+            return client_id_from_tax_id(*fingerprint);
+        }
+        if (id.empty()) {
+            reject(line, "client id is empty");
+            return std::nullopt;
+        }
+        if (looks_like_scientific_notation(id)) {
+            reject(line, "client id " + in_quotes(id) +
+                             " is in scientific notation: Excel turned the id into a number; re-export with the "
+                             "column formatted as text");
+            return std::nullopt;
+        }
+        const bool numeric = std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (numeric && settings_.id_width > 0 && id.size() < settings_.id_width) {
+            reject(line,
+                   "client id " + in_quotes(id) + " has " + std::to_string(id.size()) + " digits, but ids here have " +
+                       std::to_string(settings_.id_width) +
+                       " (id_width): Excel dropped its leading zeros; re-export with the column formatted as text");
+            return std::nullopt;
+        }
+        if (format_.uppercase_client_ids) {
+            std::transform(id.begin(), id.end(), id.begin(),
+                           [](char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); });
+        }
+        if (const std::string_view sub_id = row.get(Field::ClientSubId); !sub_id.empty()) {
+            id.append("-").append(sub_id);
+        }
+        return id;
+    }
+
+    /// Excel drops the leading zeros of ZIP codes it takes for numbers ("02134" -> "2134").
+    void check_zip(std::string_view zip, std::size_t line) {
+        if (zip.empty()) return;
+        std::string digits;
+        for (const char c : zip) {
+            if (c >= '0' && c <= '9') digits.push_back(c);
+        }
+        const bool all_digits = digits.size() == zip.size();
+        if (looks_like_scientific_notation(zip)) {
+            warn(line, "ZIP code " + in_quotes(zip) +
+                           " is in scientific notation (Excel); re-export with the column as text");
+        } else if (all_digits &&
+                   (digits.size() == 3 || digits.size() == 4 || digits.size() == 7 || digits.size() == 8)) {
+            warn(line,
+                 "ZIP code " + in_quotes(zip) +
+                     " is shorter than a ZIP code: Excel dropped its leading zeros; re-export with the column as text");
+        }
+    }
+
+    /// A row that contradicts itself is imported as written, with a warning saying what to check.
+    void check_household(const TaxClient& client, const RowValues& row, std::size_t line) {
+        const Person& taxpayer = client.people.front();
+        const Person* spouse = client.person(PersonRole::Spouse);
+        if (const std::string_view status = row.get(Field::FilingStatus); !status.empty()) {
+            const std::string key = value_key(status);
+            const bool joint = key == "mfj" || key == "2" || key == "marriedfilingjointly" || key == "joint" ||
+                               key == "marriedjoint" || key == "j";
+            const bool single = key == "s" || key == "1" || key == "single";
+            if (joint && spouse == nullptr) {
+                warn(line,
+                     "filing status " + in_quotes(status) + " is married filing jointly, but the row names no spouse");
+            } else if (single && spouse != nullptr) {
+                warn(line, "filing status " + in_quotes(status) + " is single, but the row names a spouse");
+            }
+        }
+        if (spouse == nullptr) return;
+        if (taxpayer.tax_id && spouse->tax_id && taxpayer.tax_id->keyed_hash == spouse->tax_id->keyed_hash) {
+            warn(line, "taxpayer and spouse have the same tax id (ending " + taxpayer.tax_id->last4 +
+                           "): one of the two columns is wrong");
+        }
+        if (taxpayer.email_status == EmailStatus::Usable && spouse->email_status == EmailStatus::Usable &&
+            taxpayer.email == spouse->email && !taxpayer.first_name.empty() && !spouse->first_name.empty() &&
+            taxpayer.first_name == spouse->first_name && taxpayer.last_name == spouse->last_name) {
+            warn(line, "taxpayer and spouse have the same name and the same email " + in_quotes(taxpayer.email) +
+                           ": the spouse columns probably repeat the taxpayer");
+        } else if (taxpayer.email_status == EmailStatus::Usable && spouse->email_status == EmailStatus::Usable &&
+                   taxpayer.email == spouse->email && taxpayer.last_name != spouse->last_name) {
+            warn(line, "taxpayer " + in_quotes(taxpayer.display_name()) + " and spouse " +
+                           in_quotes(spouse->display_name()) + " give the same email " + in_quotes(taxpayer.email) +
+                           " under different last names: one portal contact will stand for both");
+        }
     }
 
     std::string return_type_of(const RowValues& row) const {
@@ -310,6 +444,11 @@ private:
         NameParts contact{std::string(row.get(Field::FirstName)), std::string(row.get(Field::MiddleName)),
                           std::string(row.get(Field::LastName))};
         client.business_name = collapse_whitespace(row.get(Field::BusinessName));
+        if (client.business_name.empty() && format_.name_lines) {
+            // NameLine1 and NameLine2 are the two lines of the entity's name, not a person.
+            client.business_name = collapse_whitespace(contact.first + " " + contact.last);
+            contact = NameParts{};
+        }
         if (client.business_name.empty()) client.business_name = collapse_whitespace(row.get(Field::ClientName));
         if (client.business_name.empty() && contact.first.empty() && !contact.last.empty()) {
             // Exports without a business-name column put the entity's name where a surname would go.
@@ -345,18 +484,8 @@ private:
         person.middle_name = clean_person_name(names.middle);
         person.last_name = clean_person_name(names.last);
         person.phone = collapse_whitespace(phone);
-        const std::string_view written_email = trim(email);
-        if (written_email.empty()) {
-            person.email_status = EmailStatus::Missing;
-        } else if (is_plausible_email(written_email)) {
-            person.email_status = EmailStatus::Usable;
-            person.email = normalize_email(written_email);
-        } else {
-            person.email_status = EmailStatus::Invalid;
-            // Kept as written for the review list, except anything shaped like a tax id.
-            person.email = mask_tax_ids(written_email);
-            warn(line,
-                 "invalid email " + in_quotes(written_email) + " for the " + std::string(who) + ": not invitable");
+        if (!assign_email(person, email)) {
+            warn(line, "invalid email " + in_quotes(trim(email)) + " for the " + std::string(who) + ": not invitable");
         }
         person.tax_id = check_tax_id(tax_id, std::string(who) + " tax id", line);
         return person;
@@ -377,9 +506,23 @@ private:
     const HeaderVocabulary& vocabulary_;
     const TabularSettings& settings_;
     const TaxIdHasher& tax_ids_;
+    /// What the truncation check needs to know of the last record seen.
+    struct LastRecord {
+        std::size_t line = 0;
+        std::size_t fields = 0;
+        bool blank = false;
+        bool header = false;
+    };
+
     ConvertedFile result_;
     ColumnLayout layout_;
-    std::map<std::string, std::size_t, std::less<>> first_line_of_id_;
+    std::optional<FileFault> fault_;
+    std::optional<std::size_t> header_line_;
+    LastRecord last_;
+    bool stopped_at_blank_ = false;
+    std::optional<std::size_t> first_after_blank_;
+    std::size_t rows_after_blank_ = 0;
+    std::unordered_map<std::string, std::size_t> first_line_of_id_;
 };
 
 }  // namespace
@@ -431,6 +574,25 @@ std::optional<EntityKind> kind_from_return_type(std::string_view return_type) {
     return std::nullopt;
 }
 
+bool assign_email(Person& person, std::string_view written) {
+    const std::string_view email = trim(written);
+    if (email.empty()) {
+        person.email_status = EmailStatus::Missing;
+        person.email.clear();
+        return true;
+    }
+    if (is_plausible_email(email)) {
+        person.email_status = EmailStatus::Usable;
+        person.email = normalize_email(email);
+        return true;
+    }
+    person.email_status = EmailStatus::Invalid;
+    person.email = mask_tax_ids(email);
+    return false;
+}
+
+std::string client_id_from_tax_id(const TaxIdFingerprint& tax_id) { return "tin-" + tax_id.keyed_hash.substr(0, 16); }
+
 bool looks_like_scientific_notation(std::string_view value) {
     // digits [. digits] (e|E) [+|-] digits, with a point or a sign: Excel writes "1.2E+07" and
     // "1E+07", while an id such as "12E4" may be genuine.
@@ -462,6 +624,14 @@ ConvertedFile convert_export(std::string_view bytes, const std::filesystem::path
                              const HeaderVocabulary& vocabulary, const TabularSettings& settings,
                              const TaxIdHasher& tax_ids) {
     return FileConverter(file, format, vocabulary, settings, tax_ids).run(bytes);
+}
+
+ConvertedFile convert_records(const CsvDocument& document, std::string_view bytes, std::string encoding,
+                              const std::filesystem::path& source, const TabularFormat& format,
+                              const HeaderVocabulary& vocabulary, const TabularSettings& settings,
+                              const TaxIdHasher& tax_ids) {
+    return FileConverter(source, format, vocabulary, settings, tax_ids)
+        .run_records(document, bytes, std::move(encoding));
 }
 
 }  // namespace taxsync::connectors

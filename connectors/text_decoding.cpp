@@ -21,24 +21,80 @@ std::size_t line_of_offset(std::string_view text, std::size_t offset) {
     return line;
 }
 
+constexpr std::string_view kOleMagic = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
 /// Files that are not text at all fail before any decoding, with a reason a person can act on.
 std::optional<FileFault> refuse_non_text(std::string_view bytes) {
-    if (bytes.starts_with(kUtf16LeBom) || bytes.starts_with(kUtf16BeBom)) {
-        return FileFault{
-            1, "file is UTF-16 (Excel \"Unicode Text\"); save it as \"CSV UTF-8\" or \"CSV (Comma delimited)\""};
-    }
     if (bytes.starts_with(kZipMagic)) {
-        return FileFault{1, "file is an Excel workbook (.xlsx), not CSV; save it as \"CSV UTF-8\""};
+        return FileFault{1, "file is an Excel workbook (.xlsx), not CSV; save it as \"CSV UTF-8\"", true};
+    }
+    if (bytes.starts_with(kOleMagic)) {
+        return FileFault{1, "file is an old Excel workbook (.xls); save it as .xlsx or \"CSV UTF-8\"", true};
     }
     if (const auto nul = bytes.find('\0'); nul != std::string_view::npos) {
-        return FileFault{line_of_offset(bytes, nul), "file contains NUL bytes, so it is not CSV text"};
+        return FileFault{line_of_offset(bytes, nul), "file contains NUL bytes, so it is not CSV text", true};
     }
     return std::nullopt;
 }
 
 FileFault not_utf8_fault(std::size_t line, std::string_view why_utf8) {
-    return FileFault{line, "line " + std::to_string(line) + " is not valid UTF-8 (" + std::string(why_utf8) +
-                               "); re-export as UTF-8 or set encoding = \"windows-1252\""};
+    return FileFault{line,
+                     "line " + std::to_string(line) + " is not valid UTF-8 (" + std::string(why_utf8) +
+                         "); re-export as UTF-8 or set encoding = \"windows-1252\"",
+                     true};
+}
+
+void append_utf8(std::string& out, char32_t code) {
+    if (code < 0x80) {
+        out.push_back(static_cast<char>(code));
+    } else if (code < 0x800) {
+        out.push_back(static_cast<char>(0xC0 | (code >> 6)));
+        out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+    } else if (code < 0x10000) {
+        out.push_back(static_cast<char>(0xE0 | (code >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+    } else {
+        out.push_back(static_cast<char>(0xF0 | (code >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
+    }
+}
+
+/// UTF-16 (Excel's "Unicode Text", usually tab-separated) after its BOM, into UTF-8. A lone
+/// surrogate, an odd byte count or a NUL character makes the file unreadable, naming the line.
+Expected<std::string, FileFault> utf16_to_utf8(std::string_view body, bool big_endian) {
+    std::string out;
+    out.reserve(body.size() / 2 + body.size() / 8);
+    std::size_t line = 1;
+    const auto unit_at = [&](std::size_t at) {
+        const auto first = static_cast<unsigned char>(body[at]);
+        const auto second = static_cast<unsigned char>(body[at + 1]);
+        return static_cast<char16_t>(big_endian ? (first << 8) | second : (second << 8) | first);
+    };
+    const auto broken = [&](std::string_view why) {
+        return unexpected(
+            FileFault{line, "line " + std::to_string(line) + " is not valid UTF-16 (" + std::string(why) + ")", true});
+    };
+    if (body.size() % 2 != 0) return broken("the file has an odd number of bytes");
+    for (std::size_t at = 0; at < body.size(); at += 2) {
+        char32_t code = unit_at(at);
+        if (code >= 0xD800 && code <= 0xDBFF) {
+            if (at + 3 >= body.size()) return broken("a surrogate pair is cut off");
+            const char32_t low = unit_at(at + 2);
+            if (low < 0xDC00 || low > 0xDFFF) return broken("a lone surrogate");
+            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+            at += 2;
+        } else if (code >= 0xDC00 && code <= 0xDFFF) {
+            return broken("a lone surrogate");
+        } else if (code == 0) {
+            return broken("a NUL character");
+        }
+        if (code == '\n') ++line;
+        append_utf8(out, code);
+    }
+    return out;
 }
 
 }  // namespace
@@ -68,6 +124,13 @@ std::size_t first_invalid_utf8_line(std::string_view text) {
 }
 
 Expected<DecodedText, FileFault> decode_export_text(std::string_view bytes, EncodingChoice choice) {
+    // A UTF-16 BOM is unambiguous as well, and must be looked at before the NUL check below.
+    if (bytes.starts_with(kUtf16LeBom) || bytes.starts_with(kUtf16BeBom)) {
+        const bool big_endian = bytes.starts_with(kUtf16BeBom);
+        auto text = utf16_to_utf8(bytes.substr(2), big_endian);
+        if (text.has_error()) return unexpected(std::move(text).error());
+        return DecodedText{std::move(*text), big_endian ? "utf-16be" : "utf-16le"};
+    }
     if (auto fault = refuse_non_text(bytes)) return unexpected(std::move(*fault));
 
     // A UTF-8 BOM is unambiguous (no Windows-1252 text starts with "ï»¿"), so it wins over the

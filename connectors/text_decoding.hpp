@@ -1,6 +1,7 @@
 #pragma once
 // Turns the bytes of an export into UTF-8 text. Excel and the desktop tax packages write either
-// UTF-8 (often with a BOM) or Windows-1252 ("ANSI"); nothing in the file says which.
+// UTF-8 (often with a BOM), UTF-16 with a BOM ("Unicode Text") or Windows-1252 ("ANSI"); without a
+// BOM nothing in the file says which.
 
 #include <string>
 #include <string_view>
@@ -21,11 +22,11 @@ Expected<EncodingChoice> parse_encoding_choice(std::string_view setting);
 
 struct DecodedText {
     std::string text;      // UTF-8, without a BOM
-    std::string encoding;  // "utf-8", "utf-8 with BOM" or "windows-1252", for FileOutcome
+    std::string encoding;  // "utf-8", "utf-8 with BOM", "utf-16le", "utf-16be" or "windows-1252"
 };
 
-/// Decodes a whole export. Fails (naming the line) for UTF-16 and binary files, and for bytes
-/// that are not UTF-8 when UTF-8 is required (forced, or promised by a BOM).
+/// Decodes a whole export. Fails (naming the line, marked unreadable) for binary files, broken
+/// UTF-16, and bytes that are not UTF-8 when UTF-8 is required (forced, or promised by a BOM).
 Expected<DecodedText, FileFault> decode_export_text(std::string_view bytes, EncodingChoice choice);
 
 /// The 1-based physical line of the first byte sequence that is not UTF-8, or 0 when all is valid.

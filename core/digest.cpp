@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace taxsync {
@@ -18,8 +19,8 @@ std::string sha256_hex(std::string_view data) {
 std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
-    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-             data.size(), digest, &length) == nullptr) {
+    if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+             reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, &length) == nullptr) {
         throw std::runtime_error("HMAC-SHA256 failed");
     }
     return to_hex({reinterpret_cast<const char*>(digest), length});
@@ -36,6 +37,45 @@ std::string random_bytes(std::size_t count) {
 struct Sha256::Context {
     EVP_MD_CTX* md = EVP_MD_CTX_new();
 };
+
+void HmacSha256::FreeContext::operator()(evp_md_ctx_st* context) const { EVP_MD_CTX_free(context); }
+
+HmacSha256::HmacSha256(std::string_view key) : inner_(EVP_MD_CTX_new()), outer_(EVP_MD_CTX_new()) {
+    constexpr std::size_t kBlock = 64;  // SHA-256's block size (RFC 2104)
+    unsigned char block[kBlock] = {};
+    if (key.size() > kBlock) {
+        SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), block);
+    } else {
+        std::copy(key.begin(), key.end(), reinterpret_cast<char*>(block));
+    }
+    unsigned char pad[kBlock];
+    const auto start = [&](evp_md_ctx_st* context, unsigned char mask) {
+        for (std::size_t i = 0; i < kBlock; ++i) pad[i] = static_cast<unsigned char>(block[i] ^ mask);
+        if (context == nullptr || EVP_DigestInit_ex(context, EVP_sha256(), nullptr) != 1 ||
+            EVP_DigestUpdate(context, pad, kBlock) != 1) {
+            throw std::runtime_error("HMAC-SHA256 init failed");
+        }
+    };
+    start(inner_.get(), 0x36);
+    start(outer_.get(), 0x5c);
+}
+
+std::string HmacSha256::hex(std::string_view data) const {
+    const std::unique_ptr<evp_md_ctx_st, FreeContext> context(EVP_MD_CTX_new());
+    unsigned char inner_digest[EVP_MAX_MD_SIZE];
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int inner_length = 0;
+    unsigned int length = 0;
+    if (!context || EVP_MD_CTX_copy_ex(context.get(), inner_.get()) != 1 ||
+        EVP_DigestUpdate(context.get(), data.data(), data.size()) != 1 ||
+        EVP_DigestFinal_ex(context.get(), inner_digest, &inner_length) != 1 ||
+        EVP_MD_CTX_copy_ex(context.get(), outer_.get()) != 1 ||
+        EVP_DigestUpdate(context.get(), inner_digest, inner_length) != 1 ||
+        EVP_DigestFinal_ex(context.get(), digest, &length) != 1) {
+        throw std::runtime_error("HMAC-SHA256 failed");
+    }
+    return to_hex({reinterpret_cast<const char*>(digest), length});
+}
 
 void Sha256::FreeContext::operator()(Context* context) const {
     EVP_MD_CTX_free(context->md);

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX (HmacSha256; not built on Windows yet)
+
 namespace taxsync {
 
 std::string sha256_hex(std::string_view data);
@@ -13,6 +15,22 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data);
 /// `count` bytes from the operating system's CSPRNG.
 std::string random_bytes(std::size_t count);
 std::string to_hex(std::string_view bytes);
+
+/// HMAC-SHA-256 under one key, many times: the key's inner and outer blocks are hashed once, so
+/// each value costs two short digests (tax ids are hashed for every row of every export).
+/// Equal to hmac_sha256_hex(key, data).
+class HmacSha256 {
+public:
+    explicit HmacSha256(std::string_view key);
+    [[nodiscard]] std::string hex(std::string_view data) const;
+
+private:
+    struct FreeContext {
+        void operator()(evp_md_ctx_st* context) const;
+    };
+    std::unique_ptr<evp_md_ctx_st, FreeContext> inner_;
+    std::unique_ptr<evp_md_ctx_st, FreeContext> outer_;
+};
 
 /// Incremental SHA-256 for whole files.
 class Sha256 {

@@ -9,9 +9,16 @@
 
 namespace taxsync {
 
-TaxIdHasher::TaxIdHasher(std::string key) : key_(std::move(key)) {
-    if (key_.size() < 16) throw std::invalid_argument("the tax id key must be at least 16 bytes");
+namespace {
+
+const std::string& checked_key(const std::string& key) {
+    if (key.size() < 16) throw std::invalid_argument("the tax id key must be at least 16 bytes");
+    return key;
 }
+
+}  // namespace
+
+TaxIdHasher::TaxIdHasher(std::string key) : hmac_(checked_key(key)) {}
 
 Expected<TaxIdFingerprint> TaxIdHasher::fingerprint(std::string_view raw) const {
     const std::string_view text = trim(raw);
@@ -37,7 +44,7 @@ Expected<TaxIdFingerprint> TaxIdHasher::fingerprint(std::string_view raw) const 
     if (std::all_of(digits.begin(), digits.end(), [&](char c) { return c == digits.front(); })) {
         return fail(ErrorKind::InvalidInput, "tax id is a placeholder (all digits the same)");
     }
-    return TaxIdFingerprint{hmac_sha256_hex(key_, digits), digits.substr(5)};
+    return TaxIdFingerprint{hmac_.hex(digits), digits.substr(5)};
 }
 
 }  // namespace taxsync

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/digest.hpp"
 #include "core/expected.hpp"
 
 namespace taxsync {
@@ -27,7 +28,7 @@ public:
     [[nodiscard]] Expected<TaxIdFingerprint> fingerprint(std::string_view raw) const;
 
 private:
-    std::string key_;
+    HmacSha256 hmac_;
 };
 
 }  // namespace taxsync

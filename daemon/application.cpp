@@ -21,18 +21,24 @@ Status prepare_state_dir(const std::filesystem::path& dir) {
 
 }  // namespace
 
+Expected<std::optional<std::string>> read_tax_id_key(const std::filesystem::path& file) {
+    std::error_code error;
+    if (!std::filesystem::exists(file, error)) return std::optional<std::string>{};
+    if (auto private_file = check_private_file(file, "tax id key file"); private_file.has_error()) {
+        return unexpected(private_file.error());
+    }
+    auto text = read_whole_file(file);
+    if (text.has_error()) return unexpected(std::move(text).error());
+    std::string key(trim(*text));
+    if (key.size() < 32) return fail(ErrorKind::InvalidInput, "tax id key file " + file.string() + " is too short");
+    return std::optional<std::string>(std::move(key));
+}
+
 Expected<std::string> load_or_create_tax_id_key(const std::filesystem::path& file) {
     std::error_code error;
-    if (std::filesystem::exists(file, error)) {
-        if (auto private_file = check_private_file(file, "tax id key file"); private_file.has_error()) {
-            return unexpected(private_file.error());
-        }
-        auto text = read_whole_file(file);
-        if (text.has_error()) return unexpected(std::move(text).error());
-        std::string key(trim(*text));
-        if (key.size() < 32) return fail(ErrorKind::InvalidInput, "tax id key file " + file.string() + " is too short");
-        return key;
-    }
+    auto existing = read_tax_id_key(file);
+    if (existing.has_error()) return unexpected(std::move(existing).error());
+    if (*existing) return std::move(**existing);
     std::filesystem::create_directories(file.parent_path(), error);
     const std::string key = to_hex(random_bytes(32));
     // Created exclusively: two processes starting at once must not each write a different key.

@@ -64,6 +64,9 @@ private:
 /// The store for reading only (`status`): it can run next to the service.
 Expected<std::unique_ptr<store::Store>> open_store_for_reading(const Config& config, const Clock& clock);
 
+/// Reads the key that turns tax ids into keyed hashes; nullopt when there is none yet.
+Expected<std::optional<std::string>> read_tax_id_key(const std::filesystem::path& file);
+
 /// Reads the key that turns tax ids into keyed hashes, creating it (mode 600) on first use.
 Expected<std::string> load_or_create_tax_id_key(const std::filesystem::path& file);
 

@@ -1,13 +1,16 @@
 #include "daemon/commands.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "connectors/registry.hpp"
+#include "core/digest.hpp"
 #include "daemon/application.hpp"
 #include "daemon/command_support.hpp"
 #include "daemon/config.hpp"
+#include "daemon/connector_report.hpp"
 #include "daemon/control_server.hpp"
 #include "daemon/exit_codes.hpp"
 #include "daemon/output.hpp"
@@ -258,6 +261,89 @@ int run_config_check(const CommandContext& context) {
                     << settings.folder.string() << (exists ? "" : "  [warning: this folder does not exist yet]") << "\n";
     }
     return exit_code::kOk;
+}
+
+namespace {
+
+/// What a read-only look needs: nothing is quarantined, and tax ids are hashed with the
+/// installation's key when it exists (a throwaway one otherwise, so no key file is created).
+struct ReadOnlyLook {
+    SystemClock clock;
+    std::unique_ptr<TaxIdHasher> tax_ids;
+    bool ephemeral_key = false;
+    Logger quiet = Logger::null();
+};
+
+std::optional<ConnectorView> look(const connectors::ConnectorRegistry& registry, ReadOnlyLook& env,
+                                  connectors::ConnectorSettings settings, bool read, std::ostream& err) {
+    settings.move_unreadable = false;
+    auto connector = registry.create(settings, {env.clock, *env.tax_ids, env.quiet});
+    if (connector.has_error()) {
+        err << "taxsync: connector " << settings.name.value() << ": " << connector.error().message << "\n";
+        return std::nullopt;
+    }
+    return inspect_connector(**connector, settings, read);
+}
+
+std::optional<int> prepare_read_only(const CommandContext& context, const Config& config, ReadOnlyLook& env) {
+    auto key = read_tax_id_key(config.service.tax_id_key_file);
+    if (key.has_error()) {
+        context.err << "taxsync: " << key.error().message << "\n";
+        return exit_code::kError;
+    }
+    env.ephemeral_key = !*key;
+    env.tax_ids = std::make_unique<TaxIdHasher>(*key ? **key : to_hex(random_bytes(32)));
+    return std::nullopt;
+}
+
+}  // namespace
+
+int run_connector_list(const CommandContext& context) {
+    const auto registry = builtin_registry();
+    auto config = load(context, registry);
+    if (!config) return exit_code::kError;
+    ReadOnlyLook env;
+    if (auto failed = prepare_read_only(context, *config, env)) return *failed;
+    std::vector<ConnectorView> views;
+    for (const auto& settings : config->connectors) {
+        auto view = look(registry, env, settings, false, context.err);
+        if (!view) return exit_code::kError;
+        views.push_back(std::move(*view));
+    }
+    if (context.json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& view : views) out.push_back(connector_view_json(view));
+        context.out << out.dump(2) << "\n";
+    } else {
+        print_connector_list(views, context.out);
+        context.out << "\nconnector types:";
+        for (const auto* type : registry.list()) context.out << "\n  " << type->name << ": " << type->description;
+        context.out << "\n";
+    }
+    return exit_code::kOk;
+}
+
+int run_connector_check(const CommandContext& context, const std::string& name) {
+    const auto registry = builtin_registry();
+    auto config = load(context, registry);
+    if (!config) return exit_code::kError;
+    const auto settings = std::find_if(config->connectors.begin(), config->connectors.end(),
+                                       [&](const auto& s) { return s.name.value() == name; });
+    if (settings == config->connectors.end()) {
+        context.err << "taxsync: no connector named \"" << name << "\" in " << config->file.string() << "\n";
+        return exit_code::kUsage;
+    }
+    ReadOnlyLook env;
+    if (auto failed = prepare_read_only(context, *config, env)) return *failed;
+    auto view = look(registry, env, *settings, true, context.err);
+    if (!view) return exit_code::kError;
+    if (context.json) {
+        context.out << connector_view_json(*view).dump(2) << "\n";
+    } else {
+        print_connector_check(*view, env.ephemeral_key, context.out);
+    }
+    if (view->scan_error) return exit_code::kError;
+    return view->batch && !view->batch->problems.empty() ? exit_code::kProblems : exit_code::kOk;
 }
 
 }  // namespace taxsync::daemon

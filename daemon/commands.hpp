@@ -24,6 +24,11 @@ int run_config_check(const CommandContext& context);
 /// `taxsync portal template show | set FILE`: the portal's invitation email template (SmartVault's
 /// User Activation), read and update only.
 int run_portal_template(const CommandContext& context, const std::optional<std::filesystem::path>& new_text);
+/// `taxsync connector list`: each configured connector's folder at a glance.
+int run_connector_list(const CommandContext& context);
+/// `taxsync connector check NAME`: what the connector sees and would import, and every problem;
+/// read-only (nothing moved, stored or sent), so it runs beside the service.
+int run_connector_check(const CommandContext& context, const std::string& name);
 /// `taxsync run`: the long-running service, until SIGTERM or a stop from the service manager.
 /// `as_windows_service` (`run --service`): started by the Windows service control manager; Linux
 /// ignores it. (service_commands_posix.cpp, windows/service_commands_windows.cpp)

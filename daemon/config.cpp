@@ -680,6 +680,22 @@ bool valid_connector_name(std::string_view name) {
     return true;
 }
 
+// The intake keys added for quarantine, Excel damage, workbooks and the exec connector.
+void load_intake_settings(Checker& check, const toml::table& table, const std::filesystem::path& base,
+                          connectors::ConnectorSettings& settings) {
+    if (auto quarantine = check.text(table, "quarantine", "[[connector]]")) settings.quarantine = resolve(base, *quarantine);
+    if (auto width = check.integer(table, "id_width", 1, 40)) settings.id_width = static_cast<std::size_t>(*width);
+    if (auto sheet = check.text(table, "sheet", "[[connector]]")) settings.sheet = *sheet;
+    if (auto command = check.texts(table, "command")) {
+        if (command->empty()) check.error(table.get("command")->source(), "command must name a program");
+        settings.command = *command;
+    }
+    if (auto timeout = check.integer(table, "timeout_seconds", 1, 86400)) settings.timeout = std::chrono::seconds(*timeout);
+    if (settings.type == "exec" && settings.command.empty()) {
+        check.error(table.source(), "an exec connector needs command = [\"program\", \"argument\", ...]");
+    }
+}
+
 void load_connectors(Checker& check, const toml::table& root, const std::filesystem::path& base,
                      const connectors::ConnectorRegistry& registry, Config& config) {
     const toml::node* node = root.get("connector");
@@ -689,7 +705,9 @@ void load_connectors(Checker& check, const toml::table& root, const std::filesys
     }
     std::set<std::string> names;
     for (const toml::table* table : check.tables(*node, "[[connector]]")) {
-        check.only_keys(*table, {"name", "type", "folder", "patterns", "encoding", "settle_seconds", "tax_year", "columns"},
+        check.only_keys(*table,
+                        {"name", "type", "folder", "patterns", "encoding", "settle_seconds", "tax_year", "columns",
+                         "quarantine", "id_width", "sheet", "command", "timeout_seconds"},
                         "[[connector]]");
         connectors::ConnectorSettings settings;
         if (auto name = check.text(*table, "name", "[[connector]]", true)) {
@@ -722,6 +740,7 @@ void load_connectors(Checker& check, const toml::table& root, const std::filesys
         }
         if (auto settle = check.integer(*table, "settle_seconds", 0, 3600)) settings.settle = std::chrono::seconds(*settle);
         if (auto year = check.text(*table, "tax_year", "[[connector]]")) settings.default_tax_year = *year;
+        load_intake_settings(check, *table, base, settings);
         if (const toml::table* columns = check.table(*table, "columns")) {
             const auto& canonical = connectors::canonical_fields();
             for (const auto& [field, value] : *columns) {

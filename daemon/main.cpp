@@ -101,6 +101,16 @@ int main(int argc, char** argv) {
         ->required()
         ->check(CLI::ExistingFile);
 
+    auto* connector = app.add_subcommand("connector", "look at the connectors' folders without importing anything");
+    connector->require_subcommand(1);
+    auto* connector_list = connector->add_subcommand("list", "each connector's folder: files ready, waiting, ignored");
+    connector_list->add_flag("--json", json, "print as JSON");
+    auto* connector_check = connector->add_subcommand(
+        "check", "what a connector sees, what it would import, and every problem (read-only; exit 3: problems)");
+    std::string connector_name;
+    connector_check->add_option("name", connector_name, "the connector's name")->required();
+    connector_check->add_flag("--json", json, "print as JSON");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& help) {
@@ -151,6 +161,9 @@ int main(int argc, char** argv) {
 
         if (template_show->parsed()) return run_portal_template(context, std::nullopt);
         if (template_set->parsed()) return run_portal_template(context, template_file);
+
+        if (connector_list->parsed()) return run_connector_list(context);
+        if (connector_check->parsed()) return run_connector_check(context, connector_name);
     } catch (const std::exception& error) {
         std::cerr << "taxsync: unexpected failure: " << error.what() << "\n";
         return exit_code::kError;

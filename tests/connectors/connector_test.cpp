@@ -30,9 +30,10 @@ TEST_F(Registry, ListsTheBuiltinTypes) {
         names.push_back(type->name);
         EXPECT_FALSE(type->description.empty());
     }
-    EXPECT_EQ(names, (std::vector<std::string>{"generic-csv", "lacerte", "proseries"}));
+    EXPECT_EQ(names, (std::vector<std::string>{"cch-axcess", "drake", "exec", "generic-csv", "lacerte", "mef-xml", "proseries",
+                                               "smartvault-csv", "taxact", "ultratax"}));
     EXPECT_NE(registry_.find("lacerte"), nullptr);
-    EXPECT_EQ(registry_.find("drake"), nullptr);
+    EXPECT_EQ(registry_.find("atx"), nullptr);
 }
 
 TEST_F(Registry, RegisteringATypeTwiceIsAProgrammingError) {
@@ -47,12 +48,12 @@ TEST_F(Registry, BuiltConnectorsReportTheirNameAndType) {
 }
 
 TEST_F(Registry, RefusesUnknownTypes) {
-    auto settings = this->settings("drake");
+    auto settings = this->settings("atx");
     const auto connector = registry_.create(settings, ConnectorServices{clock_, hasher_, log_});
     ASSERT_TRUE(connector.has_error());
     EXPECT_EQ(connector.error().kind, ErrorKind::InvalidInput);
-    EXPECT_NE(connector.error().message.find("'drake'"), std::string::npos);
-    EXPECT_NE(connector.error().message.find("generic-csv, lacerte, proseries"), std::string::npos);
+    EXPECT_NE(connector.error().message.find("'atx'"), std::string::npos);
+    EXPECT_NE(connector.error().message.find("generic-csv, lacerte, mef-xml, proseries"), std::string::npos);
 }
 
 TEST_F(Registry, RefusesBadSettingsWithClearMessages) {
@@ -74,9 +75,9 @@ TEST_F(Registry, RefusesBadSettingsWithClearMessages) {
     bad_encoding.encoding = "latin1";
     EXPECT_TRUE(registry_.create(bad_encoding, services).has_error());
 
-    auto no_patterns = settings("proseries");
-    no_patterns.patterns.clear();
-    EXPECT_TRUE(registry_.create(no_patterns, services).has_error());
+    auto negative_settle = settings("proseries");
+    negative_settle.settle = std::chrono::seconds(-1);
+    EXPECT_TRUE(registry_.create(negative_settle, services).has_error());
 }
 
 TEST_F(Registry, ScanOfAMissingFolderIsAnError) {

@@ -28,9 +28,9 @@ TEST(HeaderAliases, NormalizationIgnoresCaseSpacingAndPunctuationButKeepsHash) {
 
 TEST(HeaderAliases, CanonicalFieldsAreListedInOrderAndRoundTrip) {
     const auto& names = canonical_fields();
-    ASSERT_EQ(names.size(), 21U);
+    ASSERT_EQ(names.size(), 24U);
     EXPECT_EQ(names.front(), "client_id");
-    EXPECT_EQ(names.back(), "preparer");
+    EXPECT_EQ(names.back(), "client_sub_id");
     for (const auto& name : names) {
         const auto field = field_from_name(name);
         ASSERT_TRUE(field.has_value()) << name;

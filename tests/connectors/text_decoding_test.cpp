@@ -62,12 +62,38 @@ TEST(TextDecoding, BomFollowedByInvalidUtf8FailsTheFile) {
     EXPECT_EQ(decoded.error().line, 2U);
 }
 
-TEST(TextDecoding, RefusesUtf16WorkbooksAndBinaryFiles) {
-    EXPECT_TRUE(decode_export_text(std::string("\xFF\xFEi\0d\0", 6), EncodingChoice::Auto).has_error());
-    EXPECT_TRUE(decode_export_text(std::string("PK\x03\x04rest", 8), EncodingChoice::Auto).has_error());
+TEST(TextDecoding, RefusesWorkbooksAndBinaryFilesAsUnreadable) {
+    const auto workbook = decode_export_text(std::string("PK\x03\x04rest", 8), EncodingChoice::Auto);
+    ASSERT_TRUE(workbook.has_error());
+    EXPECT_TRUE(workbook.error().unreadable);
+    EXPECT_TRUE(
+        decode_export_text(std::string("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1xx", 10), EncodingChoice::Auto).has_error());
     const auto nul = decode_export_text(std::string("id\nx\0y\n", 7), EncodingChoice::Auto);
     ASSERT_TRUE(nul.has_error());
     EXPECT_EQ(nul.error().line, 2U);
+    EXPECT_TRUE(nul.error().unreadable);
+}
+
+TEST(TextDecoding, Utf16WithEitherBomIsDecoded) {
+    // "id\tRené\n" and a character outside the BMP (U+1F600) as a surrogate pair.
+    const std::string little("\xFF\xFEi\0d\0\t\0R\0e\0n\0\xE9\0\n\0\x3D\xD8\x00\xDE", 22);
+    const auto le = decode_export_text(little, EncodingChoice::Auto);
+    ASSERT_TRUE(le.has_value()) << le.error().reason;
+    EXPECT_EQ(le->encoding, "utf-16le");
+    EXPECT_EQ(le->text, "id\tRen\xC3\xA9\n\xF0\x9F\x98\x80");
+    const std::string big("\xFE\xFF\0i\0d\0\n\0\xE9", 10);
+    const auto be = decode_export_text(big, EncodingChoice::Utf8);
+    ASSERT_TRUE(be.has_value());
+    EXPECT_EQ(be->encoding, "utf-16be");
+    EXPECT_EQ(be->text, "id\n\xC3\xA9");
+}
+
+TEST(TextDecoding, BrokenUtf16IsUnreadableNamingTheLine) {
+    const auto lone = decode_export_text(std::string("\xFF\xFEi\0\n\0\x00\xDC", 8), EncodingChoice::Auto);
+    ASSERT_TRUE(lone.has_error());
+    EXPECT_EQ(lone.error().line, 2U);
+    EXPECT_TRUE(lone.error().unreadable);
+    EXPECT_TRUE(decode_export_text(std::string("\xFF\xFEi\0d", 5), EncodingChoice::Auto).has_error());  // odd size
 }
 
 TEST(TextDecoding, FindsTheFirstInvalidLineAcrossLineEndings) {

@@ -1,5 +1,7 @@
 #include "core/tax_id.hpp"
 
+#include "core/digest.hpp"
+
 #include <gtest/gtest.h>
 
 namespace taxsync {
@@ -40,6 +42,26 @@ TEST(TaxIdHasher, ReasonNeverRepeatsTheNumber) {
 }
 
 TEST(TaxIdHasher, ShortKeyIsAProgrammingError) { EXPECT_THROW(TaxIdHasher("short"), std::invalid_argument); }
+
+}  // namespace
+}  // namespace taxsync
+
+namespace taxsync {
+namespace {
+
+TEST(HmacSha256, PrecomputedKeyGivesTheSameHashAsOneShotHmac) {
+    // RFC 4231 test case 2, and keys shorter than, equal to and longer than the 64-byte block.
+    EXPECT_EQ(HmacSha256("Jefe").hex("what do ya want for nothing?"),
+              "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    for (const std::string& key : {std::string(16, 'k'), std::string(64, 'x'), std::string(131, 'y')}) {
+        const HmacSha256 hmac(key);
+        for (const std::string& data : {std::string(), std::string("900417001"), std::string(200, 'z')}) {
+            EXPECT_EQ(hmac.hex(data), hmac_sha256_hex(key, data)) << key.size() << " " << data.size();
+        }
+    }
+    const TaxIdHasher keyed(std::string(32, 'k'));
+    EXPECT_EQ(keyed.fingerprint("900-41-7001")->keyed_hash, hmac_sha256_hex(std::string(32, 'k'), "900417001"));
+}
 
 }  // namespace
 }  // namespace taxsync

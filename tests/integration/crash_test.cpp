@@ -177,7 +177,9 @@ TEST(CrashHarness, KilledAtRandomMomentsUnderFaultsTheWorkConvergesExactlyOnce) 
     Emulator emulator(dir.path() / "emulator", "emulator-secret-0123456789", {"--seed", std::to_string(seed)});
     Workspace workspace(emulator);
     // Quick retries: the harness is about outcomes, not about patience.
-    workspace.write_config("max_attempts = 6\nbreaker_failures = 8\nbreaker_cooldown_seconds = 1\n");
+    // The safety gate is proven elsewhere; here every cycle may send what it plans.
+    workspace.write_config("max_attempts = 6\nbreaker_failures = 8\nbreaker_cooldown_seconds = 1\n",
+                           "[safety]\nmax_invitations = 0\nmax_revocations = 0\nmax_changed_percent = 0\n");
     emulator.faults(hostile_network(seed));
 
     Firm firm;
