@@ -363,12 +363,11 @@ Expected<StepOutcome> Executor::revoke_access(const store::OutboxRow& row, const
         return StepOutcome{"skipped", action.email + " is named by the export again; access kept", std::nullopt};
     }
     const auto contact = store_.contact_by_email(action.email);
-    const std::string access = action.kind == "folder" ? "" : "";
-    store::Grant grant{contact && contact->contact ? *contact->contact : ContactId(), store::GrantKind::Role,
-                       action.target, access};
-    grant.kind = action.kind == "group" ? store::GrantKind::Group
-                 : action.kind == "folder" ? store::GrantKind::Folder
-                                           : store::GrantKind::Role;
+    const store::GrantKind kind = action.kind == "group"    ? store::GrantKind::Group
+                                  : action.kind == "folder" ? store::GrantKind::Folder
+                                                            : store::GrantKind::Role;
+    // Grants are matched on contact, kind and target; the access level plays no part in deletion.
+    const store::Grant grant{contact && contact->contact ? *contact->contact : ContactId(), kind, action.target, ""};
     const auto held = store_.grants(row.connector, row.client);
     const bool recorded = contact && contact->contact &&
                           std::any_of(held.begin(), held.end(), [&](const store::Grant& g) {
@@ -402,8 +401,8 @@ Expected<StepOutcome> Executor::revoke_access(const store::OutboxRow& row, const
     return StepOutcome{"ok", detail, std::nullopt};
 }
 
-Expected<StepOutcome> Executor::deactivate_contact(const store::OutboxRow& row, const mapping::DeactivateContact& action) {
-    (void)row;
+Expected<StepOutcome> Executor::deactivate_contact(const store::OutboxRow& /*row*/,
+                                                   const mapping::DeactivateContact& action) {
     const auto contact = store_.contact_by_email(action.email);
     if (!contact || !contact->contact) return StepOutcome{"already done", "no portal contact", std::nullopt};
     if (contact->state == store::ContactState::Deactivated) return StepOutcome{"already done", "", std::nullopt};
