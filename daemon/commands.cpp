@@ -29,7 +29,7 @@ connectors::ConnectorRegistry builtin_registry() {
 std::optional<Config> load(const CommandContext& context, const connectors::ConnectorRegistry& registry) {
     auto config = load_config(context.config_file, environment_from_process(), registry);
     if (config.has_error()) {
-        for (const ConfigError& error : config.error()) context.err << error.to_string() << "\n";
+        context.err << to_string(config.error());
         context.err << config.error().size() << " error(s) in the configuration; nothing was done.\n";
         return std::nullopt;
     }

@@ -23,6 +23,12 @@ std::string ConfigError::to_string() const {
     return file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message;
 }
 
+std::string to_string(const std::vector<ConfigError>& errors) {
+    std::string text;
+    for (const ConfigError& error : errors) text += error.to_string() + "\n";
+    return text;
+}
+
 Environment environment_from_process() {
     Environment environment;
     if (const char* credentials = std::getenv("CREDENTIALS_DIRECTORY"); credentials != nullptr && *credentials != '\0') {

@@ -29,6 +29,9 @@ struct ConfigError {
     [[nodiscard]] std::string to_string() const;
 };
 
+/// Every error on a line of its own, in the order found.
+std::string to_string(const std::vector<ConfigError>& errors);
+
 enum class WatchMode { Native, Polling, Off };
 
 struct ServiceSettings {

@@ -103,8 +103,7 @@ TEST_F(ConnectorCommand, ExecNeedsACommand) {
     connectors::register_builtin_connectors(registry);
     const auto config = load_config(dir.path() / "bad.toml", {}, registry);
     ASSERT_TRUE(config.has_error());
-    std::string all;
-    for (const auto& error : config.error()) all += error.to_string() + "\n";
+    const std::string all = to_string(config.error());
     EXPECT_NE(all.find("needs command"), std::string::npos) << all;
     EXPECT_NE(all.find("timeout_seconds"), std::string::npos) << all;
 }

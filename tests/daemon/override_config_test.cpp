@@ -28,12 +28,6 @@ protected:
         return load_config(dir.path() / "taxsync.toml", {}, registry);
     }
 
-    static std::string all(const std::vector<ConfigError>& errors) {
-        std::string out;
-        for (const auto& error : errors) out += error.to_string() + "\n";
-        return out;
-    }
-
     testing::TempDir dir;
     connectors::ConnectorRegistry registry;
 };
@@ -54,7 +48,7 @@ extra_folders = [ { path = "{tax_year}/Payroll" } ]
 extra_groups = "VIP"
 invitation_message = "Welcome, {contact_first_name}."
 )");
-    ASSERT_TRUE(config.has_value()) << all(config.error());
+    ASSERT_TRUE(config.has_value()) << to_string(config.error());
     const auto& overrides = config->rules.overrides;
     ASSERT_EQ(overrides.size(), 2U);
     EXPECT_EQ(overrides[0].label, "\"Trusts\"");
@@ -107,7 +101,7 @@ match = { entity_kind = "trust" }
 colour = "red"
 )");
     ASSERT_TRUE(config.has_error());
-    const std::string errors = all(config.error());
+    const std::string errors = to_string(config.error());
     EXPECT_NE(errors.find("taxsync.toml:14:18: unknown key 'tags' in an override's match"), std::string::npos)
         << errors;
     EXPECT_NE(errors.find("taxsync.toml:19:"), std::string::npos) << errors;  // the folder template
@@ -122,11 +116,11 @@ colour = "red"
 
 TEST_F(OverrideConfig, DocumentRequestIsOffUnlessEnabledAndHasWorkingDefaults) {
     const auto plain = load("");
-    ASSERT_TRUE(plain.has_value()) << all(plain.error());
+    ASSERT_TRUE(plain.has_value()) << to_string(plain.error());
     EXPECT_FALSE(plain->rules.document_request.enabled);
 
     const auto enabled = load("[document_request]\nenabled = true\n");
-    ASSERT_TRUE(enabled.has_value()) << all(enabled.error());
+    ASSERT_TRUE(enabled.has_value()) << to_string(enabled.error());
     const auto& request = enabled->rules.document_request;
     EXPECT_TRUE(request.enabled);
     EXPECT_NE(request.subject.source().find("{tax_year}"), std::string::npos);
@@ -139,7 +133,7 @@ TEST_F(OverrideConfig, DocumentRequestTemplatesAreCheckedAtConfigCheck) {
         "[document_request]\nenabled = true\nsubject = \"{tax_year} papers for {entity_name}\"\n"
         "description = \"From {firm_name}\"\nmessage = \"Dear {contact_first_name}\"\n"
         "attach = \"{tax_year}/Organizer/{client_id} Organizer.pdf\"\n");
-    ASSERT_TRUE(good.has_value()) << all(good.error());
+    ASSERT_TRUE(good.has_value()) << to_string(good.error());
     ASSERT_TRUE(good->rules.document_request.attach.has_value());
     EXPECT_EQ(good->rules.document_request.attach->source(), "{tax_year}/Organizer/{client_id} Organizer.pdf");
 
@@ -147,7 +141,7 @@ TEST_F(OverrideConfig, DocumentRequestTemplatesAreCheckedAtConfigCheck) {
         "[document_request]\nenabled = 1\nsubject = \"Dear {contact_first_name}\"\n"
         "message = \"{nope}\"\nattach = \"Organizer.pdf\"\nwhen = \"now\"\n");
     ASSERT_TRUE(bad.has_error());
-    const std::string errors = all(bad.error());
+    const std::string errors = to_string(bad.error());
     EXPECT_NE(errors.find("taxsync.toml:13:11: 'enabled' must be true or false"), std::string::npos) << errors;
     EXPECT_NE(errors.find("taxsync.toml:14:11: 'subject'"), std::string::npos) << errors;
     EXPECT_NE(errors.find("contact_first_name"), std::string::npos) << errors;

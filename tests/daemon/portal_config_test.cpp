@@ -25,12 +25,6 @@ protected:
         return load_config(dir.path() / "taxsync.toml", {}, registry);
     }
 
-    static std::string all(const std::vector<ConfigError>& errors) {
-        std::string out;
-        for (const auto& error : errors) out += error.to_string() + "\n";
-        return out;
-    }
-
     testing::TempDir dir;
     connectors::ConnectorRegistry registry;
 };
@@ -39,7 +33,7 @@ TEST_F(SmartvaultConfig, EverySettingIsRead) {
     const auto config = load(
         "account = \"acme\"\napp_id = \"app\"\nprivate_key_file = \"app.key\"\n"
         "admin_email = \"Admin@Firm.example\"\nrequests_per_second = 0.5");
-    ASSERT_TRUE(config.has_value()) << all(config.error());
+    ASSERT_TRUE(config.has_value()) << to_string(config.error());
     EXPECT_EQ(config->portal.base_url, "https://rest.smartvault.com");
     EXPECT_EQ(config->portal.account, "acme");
     EXPECT_EQ(config->portal.app_id, "app");
@@ -54,7 +48,7 @@ TEST_F(SmartvaultConfig, MissingAndWrongValuesAreNamedWithTheirPosition) {
         "app_id = \"app\"\nprivate_key_file = \"app.key\"\nadmin_email = \"not an email\"\n"
         "client_secret_file = \"x\"\nrequests_per_second = -1");
     ASSERT_TRUE(config.has_value() == false);
-    const std::string text = all(config.error());
+    const std::string text = to_string(config.error());
     EXPECT_NE(text.find("taxsync.toml:3:1: missing 'account' in [portal]"), std::string::npos) << text;
     EXPECT_NE(text.find("taxsync.toml:7:15: admin_email \"not an email\" is not an email address"), std::string::npos)
         << text;
@@ -68,15 +62,17 @@ TEST_F(SmartvaultConfig, KeyFileOthersCanReadOrThatIsNoKeyIsRefused) {
     auto config =
         load("account = \"acme\"\napp_id = \"app\"\nprivate_key_file = \"app.key\"\nadmin_email = \"a@b.example\"");
     ASSERT_FALSE(config.has_value());
-    EXPECT_NE(all(config.error()).find(":7:20: private key file"), std::string::npos) << all(config.error());
-    EXPECT_NE(all(config.error()).find("chmod 600"), std::string::npos);
+    EXPECT_NE(to_string(config.error()).find(":7:20: private key file"), std::string::npos)
+        << to_string(config.error());
+    EXPECT_NE(to_string(config.error()).find("chmod 600"), std::string::npos);
 
     const auto junk = dir.write("junk.key", "not a key\n");
     std::filesystem::permissions(junk, std::filesystem::perms::owner_read);
     config =
         load("account = \"acme\"\napp_id = \"app\"\nprivate_key_file = \"junk.key\"\nadmin_email = \"a@b.example\"");
     ASSERT_FALSE(config.has_value());
-    EXPECT_NE(all(config.error()).find("not an unencrypted PEM private key"), std::string::npos) << all(config.error());
+    EXPECT_NE(to_string(config.error()).find("not an unencrypted PEM private key"), std::string::npos)
+        << to_string(config.error());
 }
 
 }  // namespace

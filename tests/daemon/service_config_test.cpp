@@ -89,8 +89,7 @@ TEST_F(ServiceConfig, SyncPolicyTablesAreRead) {
 TEST_F(ServiceConfig, SyncPolicyMistakesAreNamedWithTheirPosition) {
     const auto config = load("\n[removal]\npolicy = \"delete\"\nafter_absences = 0\n[safety]\nmax_invites = 5\n");
     ASSERT_TRUE(config.has_error());
-    std::string all;
-    for (const auto& error : config.error()) all += error.to_string() + "\n";
+    const std::string all = to_string(config.error());
     EXPECT_NE(all.find(":5:10: policy must be \"preserve\", \"revoke\" or \"archive\", not \"delete\""), std::string::npos)
         << all;
     EXPECT_NE(all.find(":6:18: 'after_absences' must be between 1 and 1000"), std::string::npos) << all;
@@ -101,8 +100,7 @@ TEST_F(ServiceConfig, BadValuesAreNamedWithTheirPosition) {
     const auto config = load("interval_seconds = 1\nwatch = \"sometimes\"\nstatus_listen = \"0.0.0.0:9464\"\n"
                              "log_format = \"xml\"");
     ASSERT_TRUE(config.has_error());
-    std::string all;
-    for (const auto& error : config.error()) all += error.to_string() + "\n";
+    const std::string all = to_string(config.error());
     EXPECT_NE(all.find("taxsync.toml:3:20: 'interval_seconds' must be between 10 and 86400"), std::string::npos) << all;
     EXPECT_NE(all.find("taxsync.toml:4:9: watch must be"), std::string::npos) << all;
     EXPECT_NE(all.find("loopback only"), std::string::npos) << all;

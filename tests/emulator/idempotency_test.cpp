@@ -9,7 +9,7 @@ namespace {
 
 class IdempotencyStoreTest : public ::testing::Test {
 protected:
-    testing::ManualClock clock_;
+    taxsync::testing::ManualClock clock_;
     sqlite::Database db_ = sqlite::Database::open_in_memory();
     IdempotencyStore store_{db_, clock_};
 };

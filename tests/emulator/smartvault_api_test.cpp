@@ -16,8 +16,8 @@ namespace {
 
 using nlohmann::json;
 
-const testing::RsaKeyPair& app_keys() {
-    static const testing::RsaKeyPair keys = testing::generate_rsa_key_pair();
+const taxsync::testing::RsaKeyPair& app_keys() {
+    static const taxsync::testing::RsaKeyPair keys = taxsync::testing::generate_rsa_key_pair();
     return keys;
 }
 
@@ -34,7 +34,7 @@ json client_body(const std::string& id, const std::string& alias, json persons =
 
 class SmartvaultApiTest : public ::testing::Test {
 protected:
-    testing::ManualClock clock_;
+    taxsync::testing::ManualClock clock_;
     sqlite::Database db_ = sqlite::Database::open_in_memory();
     PortalStore mail_{db_, clock_, 1};
     SmartvaultStore store_{db_, clock_, "acme"};
@@ -89,7 +89,7 @@ TEST_F(SmartvaultApiTest, SignedClientTokenIsAcceptedAndANonceServesOnce) {
 }
 
 TEST_F(SmartvaultApiTest, TokenSignedWithAnotherKeyIsRefused) {
-    const auto impostor = testing::generate_rsa_key_pair();
+    const auto impostor = taxsync::testing::generate_rsa_key_pair();
     EXPECT_TRUE(client_token(impostor.private_pem).empty());
     const std::string nonce =
         envelope(send("POST", "/auto/auth/nonce/1", {{"client_id", "taxsync-app"}}))["message"]["code"];

@@ -16,22 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<std::string> rows(int count, const std::string& prefix = "c") {
-    std::vector<std::string> out;
-    for (int i = 1; i <= count; ++i) {
-        char id[16];
-        std::snprintf(id, sizeof id, "%05dI", i);
-        out.push_back(Exports::lacerte_row(id, "First" + std::to_string(i), "Last", "",
-                                           prefix + std::to_string(i) + "@example.com"));
-    }
-    return out;
-}
-
-void expect_each_invited_once(Emulator& emulator, std::size_t expected) {
-    const auto invitations = emulator.invitations();
-    EXPECT_EQ(invitations.size(), expected);
-    for (const auto& [email, count] : invitations) EXPECT_EQ(count, 1) << email;
-}
+std::vector<std::string> rows(int count) { return Exports::numbered_rows(count, "c"); }
 
 class FailureTest : public ::testing::Test {
 protected:

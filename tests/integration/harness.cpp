@@ -258,6 +258,23 @@ std::string Exports::lacerte_row(const std::string& id, const std::string& first
            spouse_ssn + "," + spouse_email + ",2025";
 }
 
+std::vector<std::string> Exports::numbered_rows(int count, const std::string& email_prefix) {
+    std::vector<std::string> rows;
+    for (int i = 1; i <= count; ++i) {
+        char id[16];
+        std::snprintf(id, sizeof id, "%05dI", i);
+        rows.push_back(lacerte_row(id, "First" + std::to_string(i), "Last", "",
+                                   email_prefix + std::to_string(i) + "@example.com"));
+    }
+    return rows;
+}
+
+void expect_each_invited_once(Emulator& emulator, std::size_t expected) {
+    const auto invitations = emulator.invitations();
+    EXPECT_EQ(invitations.size(), expected);
+    for (const auto& [email, count] : invitations) EXPECT_EQ(count, 1) << email;
+}
+
 Workspace::Workspace(const Emulator& emulator) : base_url_(emulator.base_url()), dialect_(emulator.dialect()) {
     secrets_.insert(emulator.secret());
     write_secret(emulator.secret());

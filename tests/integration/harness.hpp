@@ -93,7 +93,12 @@ struct Exports {
                                    const std::string& ssn, const std::string& email,
                                    const std::string& spouse_first = "", const std::string& spouse_last = "",
                                    const std::string& spouse_ssn = "", const std::string& spouse_email = "");
+    /// Clients 00001I..count, each a taxpayer "First<n> Last" at <email_prefix><n>@example.com.
+    static std::vector<std::string> numbered_rows(int count, const std::string& email_prefix);
 };
+
+/// Fails the test unless exactly `expected` addresses were invited, each of them once.
+void expect_each_invited_once(Emulator& emulator, std::size_t expected);
 
 class Workspace {
 public:

@@ -14,23 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<std::string> rows(int count) {
-    std::vector<std::string> out;
-    for (int i = 1; i <= count; ++i) {
-        char id[16];
-        std::snprintf(id, sizeof id, "%05dI", i);
-        out.push_back(Exports::lacerte_row(id, "First" + std::to_string(i), "Last", "",
-                                           "p" + std::to_string(i) + "@example.com"));
-    }
-    return out;
-}
-
-void expect_each_invited_once(Emulator& emulator, std::size_t expected) {
-    const auto invitations = emulator.invitations();
-    EXPECT_EQ(invitations.size(), expected);
-    for (const auto& [email, count] : invitations) EXPECT_EQ(count, 1) << email;
-}
-
 class SmartvaultTest : public ::testing::Test {
 protected:
     TempDir dir;
@@ -48,7 +31,7 @@ protected:
 };
 
 TEST_F(SmartvaultTest, FailureEnvelopeInAnHttp200IsAFailureWithItsTextShown) {
-    workspace.write_lacerte(rows(3));
+    workspace.write_lacerte(Exports::numbered_rows(3, "p"));
     emulator.faults({{"rules", json::array({{{"method", "PUT"},
                                              {"path", "/nodes/grp/"},
                                              {"status", 200},
@@ -66,7 +49,7 @@ TEST_F(SmartvaultTest, FailureEnvelopeInAnHttp200IsAFailureWithItsTextShown) {
 }
 
 TEST_F(SmartvaultTest, InvalidTokenIsRenewedOnceAndTheCallRepeated) {
-    workspace.write_lacerte(rows(2));
+    workspace.write_lacerte(Exports::numbered_rows(2, "p"));
     // The delegation token is refused once in the middle of the cycle, as SmartVault does when it
     // has expired or been revoked: HTTP 400 invalid_token.
     emulator.faults({{"rules", json::array({{{"method", "GET"},
@@ -88,7 +71,7 @@ TEST_F(SmartvaultTest, ExpiredTokensMidCycleAreRenewedBeforeUse) {
     Emulator short_tokens(other.path() / "emulator", "unused-secret-0123456789", {"--token-ttl", "1"},
                           Dialect::Smartvault);
     Workspace space(short_tokens);
-    space.write_lacerte(rows(1));
+    space.write_lacerte(Exports::numbered_rows(1, "p"));
     short_tokens.faults({{"rules", json::array({{{"path", "*"}, {"delay_ms", 60}}})}});  // the cycle outlives a token
     const auto result = space.taxsync({"once"});
     EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
@@ -97,7 +80,7 @@ TEST_F(SmartvaultTest, ExpiredTokensMidCycleAreRenewedBeforeUse) {
 }
 
 TEST_F(SmartvaultTest, LostCreateAnswersAreRecoveredThroughTheAliasNotDuplicated) {
-    workspace.write_lacerte(rows(2));
+    workspace.write_lacerte(Exports::numbered_rows(2, "p"));
     // Each client's create is applied but its answer is lost; sending it again would meet
     // SmartVault's duplicate client id. The adapter looks the client up by taxsync's alias instead.
     emulator.faults({{"rules", json::array({{{"method", "PUT"},
@@ -134,7 +117,7 @@ TEST_F(SmartvaultTest, DuplicateClientIdIsAdoptedThroughItsAliasNotDuplicated) {
     EXPECT_FALSE(again["error"]["success"].get<bool>());
     EXPECT_NE(again["error"]["error_text"].get<std::string>().find("already exists"), std::string::npos);
 
-    workspace.write_lacerte(rows(2));
+    workspace.write_lacerte(Exports::numbered_rows(2, "p"));
     const auto result = workspace.taxsync({"once"});
     EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
     EXPECT_EQ(emulator.entity_count(), 2U);
@@ -148,7 +131,7 @@ TEST_F(SmartvaultTest, ClientTokenSignedWithTheWrongKeyIsRefused) {
     write_rsa_key_pair(impostor.path(), /*fresh=*/true);
     std::filesystem::copy_file(impostor.path() / "app.key", workspace.dir() / "app.key",
                                std::filesystem::copy_options::overwrite_existing);
-    workspace.write_lacerte(rows(2));
+    workspace.write_lacerte(Exports::numbered_rows(2, "p"));
     const auto result = workspace.taxsync({"once"});
     EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
     EXPECT_NE((result.out + result.err).find("signature does not verify"), std::string::npos)
@@ -194,14 +177,14 @@ TEST_F(SmartvaultTest, ActivationTemplateIsShownAndUpdated) {
     EXPECT_EQ(stored["body"], "Hello,\n%FROMNAME% shared %SUBJECTTEXT% with you.");
 
     // The invitations use it.
-    workspace.write_lacerte(rows(1));
+    workspace.write_lacerte(Exports::numbered_rows(1, "p"));
     ASSERT_EQ(workspace.taxsync({"once"}).exit_code, 0);
     EXPECT_EQ(emulator.mailbox()[0]["message"], "admin@firm.example opened your Test Firm portal");
 }
 
 TEST_F(SmartvaultTest, WithoutInvitationsPersonsAreRecordedAndNoVaultIsOpened) {
     workspace.write_config("", "invite = false\n");
-    workspace.write_lacerte(rows(2));
+    workspace.write_lacerte(Exports::numbered_rows(2, "p"));
     const auto result = workspace.taxsync({"once"});
     EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
     EXPECT_EQ(emulator.contact_emails(), (std::set<std::string>{"p1@example.com", "p2@example.com"}));
@@ -210,7 +193,7 @@ TEST_F(SmartvaultTest, WithoutInvitationsPersonsAreRecordedAndNoVaultIsOpened) {
 }
 
 TEST_F(SmartvaultTest, PlanSaysWhatThePortalCannotDo) {
-    workspace.write_lacerte(rows(1));
+    workspace.write_lacerte(Exports::numbered_rows(1, "p"));
     const auto plan = workspace.taxsync({"plan"});
     EXPECT_EQ(plan.exit_code, 2) << plan.out << plan.err;
     EXPECT_NE(plan.out.find("What the smartvault portal does differently"), std::string::npos) << plan.out;

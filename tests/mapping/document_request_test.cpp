@@ -3,9 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "mapping/planner.hpp"
+#include "tests/mapping/planner_fixtures.hpp"
 
 namespace taxsync::mapping {
 namespace {
+
+using testing::every_contact_exists;
+using testing::fully_applied;
+using testing::no_contact_exists;
 
 Person person(PersonRole role, const std::string& first, const std::string& email) {
     Person p;
@@ -39,26 +44,6 @@ MappingRules requesting_rules() {
         Template::parse("{tax_year}/Organizer/{client_id} Organizer.pdf", client_fields()).value();
     return rules;
 }
-
-KnownState applied(const DesiredClient& desired) {
-    KnownState known;
-    known.entity_linked = true;
-    known.entity_name = desired.entity_name;
-    for (const auto& folder : desired.folders) known.folders.insert(folder.path);
-    for (const auto& contact : desired.contacts) {
-        for (PersonRole role : contact.roles) {
-            known.linked[role] = {contact.email, contact.first_name, contact.last_name, false, false};
-        }
-        known.grants.insert({contact.email, "role", desired.role, ""});
-        for (const auto& folder : desired.folders) {
-            known.grants.insert({contact.email, "folder", folder.path, std::string(to_string(folder.access))});
-        }
-    }
-    return known;
-}
-
-const auto nobody = [](const std::string&) { return false; };
-const auto everybody = [](const std::string&) { return true; };
 
 TEST(DocumentRequest, RenderedPerContactWithTheAttachmentSplitIntoFolderAndFile) {
     const auto desired = desire(joint(), requesting_rules());
@@ -98,7 +83,7 @@ TEST(DocumentRequest, NotWantedWhenDisabledOrWhenThePortalWouldRefuseIt) {
 
 TEST(DocumentRequest, PlannedLastForANewClient) {
     PlanContext context;
-    const auto actions = plan_client(desire(joint(), requesting_rules()), KnownState{}, nobody, context);
+    const auto actions = plan_client(desire(joint(), requesting_rules()), KnownState{}, no_contact_exists, context);
     ASSERT_FALSE(actions.empty());
     const auto* request = std::get_if<RequestFiles>(&actions.back());
     ASSERT_NE(request, nullptr);
@@ -108,25 +93,25 @@ TEST(DocumentRequest, PlannedLastForANewClient) {
 
 TEST(DocumentRequest, PlannedOnlyForContactsThatHaveNotHadOneForTheYear) {
     const auto desired = desire(joint(), requesting_rules());
-    KnownState known = applied(desired);
+    KnownState known = fully_applied(desired);
     known.grants.insert({"john@example.com", "file_request", "2025", ""});
     PlanContext context;
-    auto actions = plan_client(desired, known, everybody, context);
+    auto actions = plan_client(desired, known, every_contact_exists, context);
     ASSERT_EQ(actions.size(), 1U);
     const auto& request = std::get<RequestFiles>(actions[0]);
     ASSERT_EQ(request.recipients.size(), 1U);
     EXPECT_EQ(request.recipients[0].email, "jane@example.com");
 
     known.grants.insert({"jane@example.com", "file_request", "2025", ""});
-    EXPECT_TRUE(plan_client(desired, known, everybody, context).empty());
+    EXPECT_TRUE(plan_client(desired, known, every_contact_exists, context).empty());
 
     // A new tax year asks again.
     auto next_year = joint();
     next_year.tax_year = "2026";
     const auto desired_2026 = desire(next_year, requesting_rules());
-    KnownState known_2026 = applied(desired_2026);
+    KnownState known_2026 = fully_applied(desired_2026);
     known_2026.grants.insert(known.grants.begin(), known.grants.end());
-    actions = plan_client(desired_2026, known_2026, everybody, context);
+    actions = plan_client(desired_2026, known_2026, every_contact_exists, context);
     ASSERT_EQ(actions.size(), 1U);
     EXPECT_EQ(std::get<RequestFiles>(actions[0]).tax_year, "2026");
 }

@@ -2,8 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/mapping/planner_fixtures.hpp"
+
 namespace taxsync::mapping {
 namespace {
+
+using testing::fully_applied;
+using testing::no_contact_exists;
 
 DesiredClient joint(const std::string& taxpayer_email, const std::string& spouse_email) {
     TaxClient c;
@@ -29,28 +34,9 @@ std::vector<std::string> kinds(const std::vector<Action>& actions) {
     return out;
 }
 
-KnownState fully_applied(const DesiredClient& desired) {
-    KnownState known;
-    known.entity_linked = true;
-    known.entity_name = desired.entity_name;
-    for (const auto& folder : desired.folders) known.folders.insert(folder.path);
-    for (const auto& contact : desired.contacts) {
-        for (PersonRole role : contact.roles) {
-            known.linked[role] = {contact.email, contact.first_name, contact.last_name, false, false};
-        }
-        known.grants.insert({contact.email, "role", desired.role, ""});
-        for (const auto& folder : desired.folders) {
-            known.grants.insert({contact.email, "folder", folder.path, std::string(to_string(folder.access))});
-        }
-    }
-    return known;
-}
-
-const auto nobody = [](const std::string&) { return false; };
-
 TEST(Planner, NewClientGetsEveryStepInOrder) {
     PlanContext context;
-    const auto actions = plan_client(joint("john@example.com", "jane@example.com"), {}, nobody, context);
+    const auto actions = plan_client(joint("john@example.com", "jane@example.com"), {}, no_contact_exists, context);
     EXPECT_EQ(kinds(actions), (std::vector<std::string>{"create_entity", "create_folder", "create_folder",
                                                         "create_contact", "create_contact", "share_entity",
                                                         "set_folder_access", "set_folder_access", "share_entity",
@@ -68,8 +54,8 @@ TEST(Planner, FullyAppliedClientNeedsNothing) {
 
 TEST(Planner, AContactPlannedForAnotherClientIsCreatedOnce) {
     PlanContext context;
-    const auto first = plan_client(joint("owner@example.com", "x@example.com"), {}, nobody, context);
-    const auto second = plan_client(joint("owner@example.com", "y@example.com"), {}, nobody, context);
+    const auto first = plan_client(joint("owner@example.com", "x@example.com"), {}, no_contact_exists, context);
+    const auto second = plan_client(joint("owner@example.com", "y@example.com"), {}, no_contact_exists, context);
     const auto invitations = [](const std::vector<Action>& actions) {
         return std::count_if(actions.begin(), actions.end(), sends_invitation);
     };
