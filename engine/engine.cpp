@@ -5,14 +5,23 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
+#include <exception>
 #include <functional>
+#include <list>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
+#include <variant>
 
 #include "core/digest.hpp"
+#include "core/text.hpp"
 #include "engine/executor.hpp"
+#include "engine/store_lock.hpp"
 #include "mapping/desired.hpp"
 #include "mapping/planner.hpp"
+#include "store/durability.hpp"
 
 namespace taxsync::engine {
 
@@ -501,64 +510,239 @@ void Engine::apply_gate(const CycleId& cycle, CycleReport& report, std::size_t f
     store_.hold_cycle(cycle, reason);
 }
 
+// Waves: take the next operation of up to `concurrency` clients, make all their in-flight marks
+// durable in one transaction (one fsync) before any is sent, run them on as many threads, then
+// look at the outcomes and start the next wave. A client has at most one operation in a wave, so
+// its steps stay in order and a failed step still drops the ones after it. Operations of
+// different clients that touch the same contact run in outbox order, as they would one at a time
+// (a client may share a contact that an earlier client's step creates), and two operations that
+// may create the same group never share a wave. The threads take turns on the store
+// (PortalOutsideStoreLock); what an operation records commits as it finishes and rides on the
+// next wave's fsync, as with one operation at a time (store/durability.hpp).
+struct Engine::WaveItem {
+    const store::OutboxRow* row = nullptr;
+    mapping::Action action;
+};
+
+namespace {
+
+/// The contacts (by address) an operation reads or changes, which other clients may share.
+std::vector<std::string> contacts_touched(const mapping::Action& action) {
+    std::vector<std::string> out;
+    const auto contact = [&](const std::string& email) { out.push_back(to_lower_ascii(email)); };
+    if (const auto email = mapping::contact_email(action)) contact(*email);
+    if (const auto* a = std::get_if<mapping::UpdateContact>(&action)) contact(a->old_email);
+    if (const auto* a = std::get_if<mapping::ShareEntity>(&action)) contact(a->email);
+    if (const auto* a = std::get_if<mapping::SetFolderAccess>(&action)) contact(a->email);
+    if (const auto* a = std::get_if<mapping::AddToGroup>(&action)) contact(a->email);
+    if (const auto* a = std::get_if<mapping::RevokeAccess>(&action)) contact(a->email);
+    if (const auto* a = std::get_if<mapping::RequestFiles>(&action)) {
+        for (const mapping::FileRequestRecipient& recipient : a->recipients) contact(recipient.email);
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+/// The group an operation may create (or remove a member from), if any.
+std::optional<std::string> group_touched(const mapping::Action& action) {
+    if (const auto* a = std::get_if<mapping::AddToGroup>(&action)) return a->group;
+    if (const auto* a = std::get_if<mapping::RevokeAccess>(&action); a != nullptr && a->kind == "group") return a->target;
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::size_t Engine::prepare_workers() {
+    const std::size_t wanted = std::max<std::size_t>(1, options_.concurrency);
+    if (wanted > 1 && !options_.make_portal) return 1;
+    while (worker_portals_.size() + 1 < wanted) {
+        auto made = options_.make_portal();
+        if (!made) break;
+        worker_portals_.push_back(std::move(made));
+    }
+    return worker_portals_.size() + 1;
+}
+
+std::vector<Expected<StepOutcome>> Engine::run_wave(const std::vector<WaveItem>& wave) {
+    {
+        // synchronous=FULL: every mark is on disk before the portal hears of any of them.
+        sqlite::Transaction transaction(store_.db());
+        for (const WaveItem& item : wave) store_.mark_in_flight(item.row->id);
+        transaction.commit();
+    }
+    const store::RelaxedDurability relaxed(store_.db());  // the outcomes ride on the next fsync
+    std::vector<std::optional<Expected<StepOutcome>>> results(wave.size());
+    if (wave.size() == 1) {
+        Executor executor(store_, portal_, clock_, log_);
+        results[0] = executor.apply(*wave[0].row, wave[0].action);
+    } else {
+        std::mutex store_mutex;
+        std::vector<std::exception_ptr> errors(wave.size());
+        {
+            std::vector<std::jthread> threads;
+            threads.reserve(wave.size());
+            for (std::size_t i = 0; i < wave.size(); ++i) {
+                portal::Portal& adapter = i == 0 ? portal_ : *worker_portals_[i - 1];
+                threads.emplace_back([&, i, &adapter = adapter] {
+                    std::unique_lock lock(store_mutex);
+                    try {
+                        PortalOutsideStoreLock portal(adapter, lock);
+                        Executor executor(store_, portal, clock_, log_);
+                        results[i] = executor.apply(*wave[i].row, wave[i].action);
+                    } catch (...) {
+                        errors[i] = std::current_exception();  // a store failure: rethrown below, after the join
+                    }
+                });
+            }
+        }
+        for (const std::exception_ptr& error : errors) {
+            if (error) std::rethrow_exception(error);
+        }
+    }
+    std::vector<Expected<StepOutcome>> out;
+    out.reserve(results.size());
+    for (auto& result : results) out.push_back(std::move(*result));
+    return out;
+}
+
 void Engine::execute(CycleReport& report, const std::stop_token& stop) {
     const auto rows = store_.open_operations();
     if (rows.empty()) return;
-    log_.info("applying {} operation(s) for {} client(s)", rows.size(), report.plan.size());
+    const std::size_t workers = prepare_workers();
+    log_.info("applying {} operation(s) for {} client(s), {} at a time", rows.size(), report.plan.size(), workers);
+
+    // Each client's operations in outbox order; clients in the order of their first operation.
+    // Each shared contact's operations in outbox order too, across clients.
+    std::vector<Expected<mapping::Action>> actions;
+    actions.reserve(rows.size());
+    struct ClientQueue {
+        ClientKey key;
+        std::deque<std::size_t> rows;  // indexes into `rows`
+    };
+    std::list<ClientQueue> queues;
+    std::map<ClientKey, std::list<ClientQueue>::iterator> queue_of;
+    std::map<std::string, std::deque<std::size_t>> contact_queues;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const store::OutboxRow& row = rows[i];
+        actions.push_back(mapping::action_from_json(row.kind, row.payload_json));
+        const ClientKey key{row.connector, row.client};
+        auto found = queue_of.find(key);
+        if (found == queue_of.end()) {
+            queues.push_back({key, {}});
+            found = queue_of.emplace(key, std::prev(queues.end())).first;
+        }
+        found->second->rows.push_back(i);
+        if (actions.back().has_value()) {
+            for (const std::string& email : contacts_touched(*actions.back())) contact_queues[email].push_back(i);
+        }
+    }
 
     Executor executor(store_, portal_, clock_, log_);
     std::set<ClientKey> touched;
     std::set<ClientKey> failed;
+    std::vector<bool> finished(rows.size(), false);
+    const auto retired = [&](std::size_t i) {
+        return finished[i] || failed.count({rows[i].connector, rows[i].client}) != 0;
+    };
+    // Whether every earlier operation on each contact this one touches has run (or was dropped).
+    const auto contacts_ready = [&](std::size_t i) {
+        for (const std::string& email : contacts_touched(*actions[i])) {
+            auto& waiting = contact_queues[email];
+            while (!waiting.empty() && retired(waiting.front())) waiting.pop_front();
+            if (!waiting.empty() && waiting.front() != i) return false;
+        }
+        return true;
+    };
+    // The circuit breaker is open: the portal is known to be down for a while.
+    const auto circuit_open = [&]() -> std::optional<Error> {
+        const auto down_until = options_.portal_down_until ? options_.portal_down_until() : std::nullopt;
+        if (!down_until) return std::nullopt;
+        return Error{ErrorKind::Unavailable, "portal unavailable, circuit open until " + format_utc(*down_until) +
+                                                 "; the remaining operations wait for the next cycle"};
+    };
     int unavailable_streak = 0;
     std::size_t attempted = 0;
-    for (const store::OutboxRow& row : rows) {
+    std::size_t next_progress = options_.progress_every;
+    while (!queues.empty()) {
         if (stop.stop_requested()) {
             report.cancelled = true;
             log_.info("taxsync is stopping: this cycle ends here; the remaining operations wait in the outbox");
             break;
         }
-        if (const auto down_until = options_.portal_down_until ? options_.portal_down_until() : std::nullopt) {
-            report.stopped =
-                Error{ErrorKind::Unavailable, "portal unavailable, circuit open until " + format_utc(*down_until) +
-                                                  "; the remaining operations wait for the next cycle"};
+        if (auto open = circuit_open()) {
+            report.stopped = std::move(open);
             log_.error("stopping this cycle: {}", report.stopped->message);
             break;
         }
-        const ClientKey key{row.connector, row.client};
-        if (failed.count(key) != 0) continue;  // superseded when its earlier step failed
-        touched.insert(key);
-        auto action = mapping::action_from_json(row.kind, row.payload_json);
-        ++attempted;
-        if (action.has_error()) {
-            store_.mark_failed(row.id, action.error().message);
-            ++report.operations_failed;
-            report.failures.push_back({row.connector, row.client, row.kind, action.error()});
-            continue;
-        }
-        auto result = executor.run(row, *action);
-        if (result.has_value()) {
-            ++report.operations_done;
-            unavailable_streak = 0;
-            if (result->invited) {
-                ++report.invitations_sent;
-                report.invited.push_back(*result->invited);
+        std::vector<WaveItem> wave;
+        std::set<std::string> groups_in_wave;
+        for (auto queue = queues.begin(); queue != queues.end() && wave.size() < workers;) {
+            if (queue->rows.empty() || failed.count(queue->key) != 0) {  // done, or superseded when a step failed
+                queue = queues.erase(queue);
+                continue;
             }
-        } else {
+            const std::size_t index = queue->rows.front();
+            const store::OutboxRow& row = rows[index];
+            if (actions[index].has_error()) {
+                const Error& error = actions[index].error();
+                queue->rows.pop_front();
+                finished[index] = true;
+                touched.insert(queue->key);
+                ++attempted;
+                store_.mark_failed(row.id, error.message);
+                ++report.operations_failed;
+                report.failures.push_back({row.connector, row.client, row.kind, error});
+                continue;  // the same client's next operation
+            }
+            const mapping::Action& action = *actions[index];
+            // A group the store does not know yet may be created by this step: one such step per group at a time.
+            const auto group = group_touched(action);
+            const bool new_group = group && !store_.group(*group);
+            if (!contacts_ready(index) || (new_group && groups_in_wave.count(*group) != 0)) {
+                ++queue;  // waits for another client's step on the same contact or group
+                continue;
+            }
+            if (new_group) groups_in_wave.insert(*group);
+            touched.insert(queue->key);
+            wave.push_back({&row, action});
+            queue->rows.pop_front();
+            ++queue;
+        }
+        if (wave.empty()) continue;
+        attempted += wave.size();
+        auto results = run_wave(wave);
+        for (const WaveItem& item : wave) finished[static_cast<std::size_t>(item.row - rows.data())] = true;
+
+        for (std::size_t i = 0; i < wave.size(); ++i) {
+            const store::OutboxRow& row = *wave[i].row;
+            const mapping::Action& action = wave[i].action;
+            const ClientKey key{row.connector, row.client};
+            const auto& result = results[i];
+            if (result.has_value()) {
+                ++report.operations_done;
+                unavailable_streak = 0;
+                if (result->invited) {
+                    ++report.invitations_sent;
+                    report.invited.push_back(*result->invited);
+                }
+                continue;
+            }
             const Error& error = result.error();
             ++report.operations_failed;
-            report.failures.push_back({row.connector, row.client, mapping::describe(*action), error});
-            log_.warn("{}:{}: {} failed: {}", row.connector, row.client, mapping::describe(*action), error.message);
+            report.failures.push_back({row.connector, row.client, mapping::describe(action), error});
+            log_.warn("{}:{}: {} failed: {}", row.connector, row.client, mapping::describe(action), error.message);
             // The client's later steps depend on this one: drop them; the next cycle plans the client afresh.
             store_.supersede_open(row.connector, row.client, "an earlier step failed: " + error.message);
             failed.insert(key);
             if (error.kind == ErrorKind::Conflict) {
                 // Several portal objects could be this client's, or the one found is not a client
                 // contact: an administrator decides, and nothing more is created for it meanwhile.
-                store_.open_review(row.connector, row.client, mapping::describe(*action) + ": " + error.message);
+                store_.open_review(row.connector, row.client, mapping::describe(action) + ": " + error.message);
                 report.reviews.push_back(row.connector.value() + ":" + row.client.value() + ": " + error.message);
                 log_.warn("{}:{} waits in the review queue: {}", row.connector, row.client, error.message);
                 // Other clients that name the same address wait with it: their steps need that contact.
-                if (const auto email = mapping::contact_email(*action)) {
+                if (const auto email = mapping::contact_email(action)) {
                     for (const auto& other : store_.clients_naming(*email)) {
                         if (other == key) continue;
                         const std::string reason = "shares the address " + *email + " with " + row.connector.value() +
@@ -570,23 +754,29 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
                     }
                 }
             }
+            if (report.stopped) continue;  // the rest of this wave ran already: count it, then stop
             if (error.kind == ErrorKind::Unauthorized || error.kind == ErrorKind::Forbidden) {
                 report.stopped = Error{error.kind, "the portal refused taxsync's credentials: " + error.message};
-            } else if (is_transient(error.kind) && ++unavailable_streak >= options_.stop_after_unavailable) {
-                report.stopped = Error{ErrorKind::Unavailable,
-                                       "the portal is not answering (" + error.message +
-                                           "); the remaining operations wait for the next cycle"};
-            } else if (!is_transient(error.kind)) {
+            } else if (is_transient(error.kind)) {
+                if (++unavailable_streak >= options_.stop_after_unavailable) {
+                    report.stopped = Error{ErrorKind::Unavailable,
+                                           "the portal is not answering (" + error.message +
+                                               "); the remaining operations wait for the next cycle"};
+                } else if (auto open = circuit_open()) {
+                    report.stopped = std::move(open);  // the wave's other requests opened the circuit meanwhile
+                }
+            } else {
                 unavailable_streak = 0;
             }
-            if (report.stopped) {
-                log_.error("stopping this cycle: {}", report.stopped->message);
-                break;
-            }
         }
-        if (options_.progress_every > 0 && attempted % options_.progress_every == 0) {
+        if (report.stopped) {
+            log_.error("stopping this cycle: {}", report.stopped->message);
+            break;
+        }
+        if (options_.progress_every > 0 && attempted >= next_progress) {
             log_.info("progress: {} of {} operations, {} invitation(s) sent", attempted, rows.size(),
                       report.invitations_sent);
+            while (next_progress <= attempted) next_progress += options_.progress_every;
         }
     }
 

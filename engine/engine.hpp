@@ -14,6 +14,7 @@
 #include "connectors/connector.hpp"
 #include "core/clock.hpp"
 #include "core/logger.hpp"
+#include "engine/executor.hpp"
 #include "engine/policy.hpp"
 #include "engine/report.hpp"
 #include "mapping/rules.hpp"
@@ -32,6 +33,12 @@ struct EngineOptions {
     /// When set and it answers a time, the portal is known to be down until then (the circuit
     /// breaker is open): the cycle stops before the next operation instead of failing it.
     std::function<std::optional<SystemTime>()> portal_down_until;
+    /// How many clients' operations are applied at once (one operation per client at a time, in
+    /// order). Above 1 it needs make_portal: each further worker thread gets its own adapter.
+    std::size_t concurrency = 1;
+    /// Another adapter for the same portal, sharing the thread-safe HTTP client below it (rate
+    /// limiter, circuit breaker); null when none can be made.
+    std::function<std::unique_ptr<portal::Portal>()> make_portal;
 };
 
 class Engine {
@@ -57,6 +64,11 @@ private:
     void apply_gate(const CycleId& cycle, CycleReport& report, std::size_t first_new, std::size_t known_clients,
                     std::size_t changed_clients);
     void execute(CycleReport& report, const std::stop_token& stop);
+    struct WaveItem;
+    /// How many workers this cycle's waves may use; makes the adapters they need.
+    std::size_t prepare_workers();
+    /// Runs one operation of each item's client at once; results in the order of `wave`.
+    std::vector<Expected<StepOutcome>> run_wave(const std::vector<WaveItem>& wave);
     void check_activations(CycleReport& report, const std::stop_token& stop);
     void record_stage(CycleReport& report, std::string_view trigger);
 
@@ -68,6 +80,7 @@ private:
     Clock& clock_;
     const Logger& log_;
     EngineOptions options_;
+    std::vector<std::unique_ptr<portal::Portal>> worker_portals_;  // for workers 2..concurrency
 };
 
 }  // namespace taxsync::engine

@@ -28,6 +28,10 @@ public:
     /// Marks the operation in flight, runs it, and records done or failed with an audit entry.
     Expected<StepOutcome> run(const store::OutboxRow& row, const mapping::Action& action);
 
+    /// Runs an operation already marked in flight (durably, by the caller) and records done or
+    /// failed with an audit entry. `row` is as read before the mark.
+    Expected<StepOutcome> apply(const store::OutboxRow& row, const mapping::Action& action);
+
     /// Links each person of the client whose address has a portal contact to that contact.
     void link_people(const ConnectorName& connector, const ClientId& client);
 
