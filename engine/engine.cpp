@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <utility>
 #include <variant>
 
 #include "core/digest.hpp"
@@ -510,20 +512,16 @@ void Engine::apply_gate(const CycleId& cycle, CycleReport& report, std::size_t f
     store_.hold_cycle(cycle, reason);
 }
 
-// Waves: take the next operation of up to `concurrency` clients, make all their in-flight marks
-// durable in one transaction (one fsync) before any is sent, run them on as many threads, then
-// look at the outcomes and start the next wave. A client has at most one operation in a wave, so
-// its steps stay in order and a failed step still drops the ones after it. Operations of
-// different clients that touch the same contact run in outbox order, as they would one at a time
-// (a client may share a contact that an earlier client's step creates), and two operations that
-// may create the same group never share a wave. The threads take turns on the store
+// Up to `concurrency` operations are in flight at once, each on a worker thread with its own
+// adapter. Whenever some finish, the coordinator (this thread) records their outcomes, picks the
+// next operations that may start, and makes all their in-flight marks durable in one transaction
+// (one fsync: group commit) before handing any of them to a worker. A client has at most one
+// operation in flight, so its steps stay in order and a failed step still drops the ones after
+// it. Operations of different clients that touch the same contact run in outbox order, as they
+// would one at a time (a client may share a contact an earlier client's step creates), and a
+// group not known yet is created by one operation at a time. The threads take turns on the store
 // (PortalOutsideStoreLock); what an operation records commits as it finishes and rides on the
-// next wave's fsync, as with one operation at a time (store/durability.hpp).
-struct Engine::WaveItem {
-    const store::OutboxRow* row = nullptr;
-    mapping::Action action;
-};
-
+// next fsync, as with one operation at a time (store/durability.hpp).
 namespace {
 
 /// The contacts (by address) an operation reads or changes, which other clients may share.
@@ -547,69 +545,149 @@ std::vector<std::string> contacts_touched(const mapping::Action& action) {
 /// The group an operation may create (or remove a member from), if any.
 std::optional<std::string> group_touched(const mapping::Action& action) {
     if (const auto* a = std::get_if<mapping::AddToGroup>(&action)) return a->group;
-    if (const auto* a = std::get_if<mapping::RevokeAccess>(&action); a != nullptr && a->kind == "group") return a->target;
+    if (const auto* a = std::get_if<mapping::RevokeAccess>(&action); a != nullptr && a->kind == "group")
+        return a->target;
     return std::nullopt;
 }
 
-}  // namespace
-
-std::size_t Engine::prepare_workers() {
-    const std::size_t wanted = std::max<std::size_t>(1, options_.concurrency);
-    if (wanted > 1 && !options_.make_portal) return 1;
-    while (worker_portals_.size() + 1 < wanted) {
-        auto made = options_.make_portal();
-        if (!made) break;
-        worker_portals_.push_back(std::move(made));
-    }
-    return worker_portals_.size() + 1;
-}
-
-std::vector<Expected<StepOutcome>> Engine::run_wave(const std::vector<WaveItem>& wave) {
+/// Marks the operations in flight in one transaction that is on disk when this returns.
+void mark_in_flight_durably(store::Store& store, const std::vector<OperationId>& operations) {
+    store.db().exec("PRAGMA synchronous = FULL");
     {
-        // synchronous=FULL: every mark is on disk before the portal hears of any of them.
-        sqlite::Transaction transaction(store_.db());
-        for (const WaveItem& item : wave) store_.mark_in_flight(item.row->id);
+        sqlite::Transaction transaction(store.db());
+        for (const OperationId& operation : operations) store.mark_in_flight(operation);
         transaction.commit();
     }
-    const store::RelaxedDurability relaxed(store_.db());  // the outcomes ride on the next fsync
-    std::vector<std::optional<Expected<StepOutcome>>> results(wave.size());
-    if (wave.size() == 1) {
-        Executor executor(store_, portal_, clock_, log_);
-        results[0] = executor.apply(*wave[0].row, wave[0].action);
-    } else {
-        std::mutex store_mutex;
-        std::vector<std::exception_ptr> errors(wave.size());
-        {
-            std::vector<std::jthread> threads;
-            threads.reserve(wave.size());
-            for (std::size_t i = 0; i < wave.size(); ++i) {
-                portal::Portal& adapter = i == 0 ? portal_ : *worker_portals_[i - 1];
-                threads.emplace_back([&, i, &adapter = adapter] {
-                    std::unique_lock lock(store_mutex);
-                    try {
-                        PortalOutsideStoreLock portal(adapter, lock);
-                        Executor executor(store_, portal, clock_, log_);
-                        results[i] = executor.apply(*wave[i].row, wave[i].action);
-                    } catch (...) {
-                        errors[i] = std::current_exception();  // a store failure: rethrown below, after the join
-                    }
-                });
-            }
-        }
-        for (const std::exception_ptr& error : errors) {
-            if (error) std::rethrow_exception(error);
+    store.db().exec("PRAGMA synchronous = NORMAL");
+}
+
+/// Runs operations on one thread per adapter; with a single adapter, in the caller's thread.
+class WorkerPool {
+public:
+    struct Finished {
+        std::size_t index = 0;
+        std::optional<Expected<StepOutcome>> result;
+        std::exception_ptr error;  // a store failure, rethrown by the coordinator
+    };
+
+    WorkerPool(store::Store& store, const std::vector<portal::Portal*>& adapters, std::mutex& store_mutex, Clock& clock,
+               const Logger& log)
+        : store_(store), store_mutex_(store_mutex), clock_(clock), log_(log), inline_adapter_(*adapters.front()) {
+        if (adapters.size() < 2) return;
+        for (portal::Portal* adapter : adapters) {
+            threads_.emplace_back([this, adapter](const std::stop_token& stop) { work(*adapter, stop); });
         }
     }
-    std::vector<Expected<StepOutcome>> out;
-    out.reserve(results.size());
-    for (auto& result : results) out.push_back(std::move(*result));
-    return out;
+    ~WorkerPool() {
+        {
+            const std::scoped_lock lock(mutex_);
+            for (std::jthread& thread : threads_) thread.request_stop();
+        }
+        work_ready_.notify_all();
+    }
+    WorkerPool(const WorkerPool&) = delete;
+    WorkerPool& operator=(const WorkerPool&) = delete;
+    WorkerPool(WorkerPool&&) = delete;
+    WorkerPool& operator=(WorkerPool&&) = delete;
+
+    /// Hands the operation (already marked in flight) to a free worker. Call without the store lock.
+    void submit(std::size_t index, const store::OutboxRow& row, const mapping::Action& action) {
+        if (threads_.empty()) {
+            Finished done{index, std::nullopt, nullptr};
+            try {
+                Executor executor(store_, inline_adapter_, clock_, log_);
+                done.result = executor.apply(row, action);
+            } catch (...) {
+                done.error = std::current_exception();
+            }
+            finished_.push_back(std::move(done));
+            return;
+        }
+        {
+            const std::scoped_lock lock(mutex_);
+            tasks_.push_back({index, &row, &action});
+        }
+        work_ready_.notify_one();
+    }
+
+    /// Waits until at least one operation has finished; returns every one finished so far.
+    std::vector<Finished> wait_finished() {
+        std::unique_lock lock(mutex_);
+        if (!threads_.empty()) done_ready_.wait(lock, [&] { return !finished_.empty(); });
+        return std::exchange(finished_, {});
+    }
+
+private:
+    struct Task {
+        std::size_t index = 0;
+        const store::OutboxRow* row = nullptr;
+        const mapping::Action* action = nullptr;
+    };
+
+    void work(portal::Portal& adapter, const std::stop_token& stop) {
+        while (true) {
+            Task task;
+            {
+                std::unique_lock lock(mutex_);
+                work_ready_.wait(lock, [&] { return !tasks_.empty() || stop.stop_requested(); });
+                if (tasks_.empty()) return;
+                task = tasks_.front();
+                tasks_.pop_front();
+            }
+            Finished done{task.index, std::nullopt, nullptr};
+            {
+                std::unique_lock store_lock(store_mutex_);
+                try {
+                    PortalOutsideStoreLock portal(adapter, store_lock);
+                    Executor executor(store_, portal, clock_, log_);
+                    done.result = executor.apply(*task.row, *task.action);
+                } catch (...) {
+                    done.error = std::current_exception();
+                }
+            }
+            {
+                const std::scoped_lock lock(mutex_);
+                finished_.push_back(std::move(done));
+            }
+            done_ready_.notify_one();
+        }
+    }
+
+    store::Store& store_;
+    std::mutex& store_mutex_;
+    Clock& clock_;
+    const Logger& log_;
+    portal::Portal& inline_adapter_;
+    std::mutex mutex_;
+    std::condition_variable work_ready_;
+    std::condition_variable done_ready_;
+    std::deque<Task> tasks_;
+    std::vector<Finished> finished_;
+    std::vector<std::jthread> threads_;  // last: joined before the queues above go
+};
+
+}  // namespace
+
+std::vector<portal::Portal*> Engine::prepare_workers() {
+    const std::size_t wanted = std::max<std::size_t>(1, options_.concurrency);
+    if (wanted > 1 && options_.make_portal) {
+        while (worker_portals_.size() + 1 < wanted) {
+            auto made = options_.make_portal();
+            if (!made) break;
+            worker_portals_.push_back(std::move(made));
+        }
+    }
+    std::vector<portal::Portal*> adapters{&portal_};
+    for (std::size_t i = 0; i + 1 < wanted && i < worker_portals_.size(); ++i)
+        adapters.push_back(worker_portals_[i].get());
+    return adapters;
 }
 
 void Engine::execute(CycleReport& report, const std::stop_token& stop) {
     const auto rows = store_.open_operations();
     if (rows.empty()) return;
-    const std::size_t workers = prepare_workers();
+    const std::vector<portal::Portal*> adapters = prepare_workers();
+    const std::size_t workers = adapters.size();
     log_.info("applying {} operation(s) for {} client(s), {} at a time", rows.size(), report.plan.size(), workers);
 
     // Each client's operations in outbox order; clients in the order of their first operation.
@@ -664,119 +742,154 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
     int unavailable_streak = 0;
     std::size_t attempted = 0;
     std::size_t next_progress = options_.progress_every;
-    while (!queues.empty()) {
-        if (stop.stop_requested()) {
-            report.cancelled = true;
-            log_.info("taxsync is stopping: this cycle ends here; the remaining operations wait in the outbox");
-            break;
-        }
-        if (auto open = circuit_open()) {
-            report.stopped = std::move(open);
-            log_.error("stopping this cycle: {}", report.stopped->message);
-            break;
-        }
-        std::vector<WaveItem> wave;
-        std::set<std::string> groups_in_wave;
-        for (auto queue = queues.begin(); queue != queues.end() && wave.size() < workers;) {
-            if (queue->rows.empty() || failed.count(queue->key) != 0) {  // done, or superseded when a step failed
-                queue = queues.erase(queue);
-                continue;
+    {
+        const store::RelaxedDurability relaxed(store_.db());  // only the in-flight marks pay a fsync
+        std::mutex store_mutex;
+        WorkerPool pool(store_, adapters, store_mutex, clock_, log_);
+        std::size_t in_flight = 0;
+        std::set<ClientKey> busy_clients;
+        std::map<std::size_t, std::string> creating_group;  // operation -> the group it may create
+        bool stopping = false;
+        while (true) {
+            if (!stopping && stop.stop_requested()) {
+                report.cancelled = true;
+                stopping = true;
+                log_.info("taxsync is stopping: this cycle ends here; the remaining operations wait in the outbox");
             }
-            const std::size_t index = queue->rows.front();
-            const store::OutboxRow& row = rows[index];
-            if (actions[index].has_error()) {
-                const Error& error = actions[index].error();
-                queue->rows.pop_front();
-                finished[index] = true;
-                touched.insert(queue->key);
-                ++attempted;
-                store_.mark_failed(row.id, error.message);
-                ++report.operations_failed;
-                report.failures.push_back({row.connector, row.client, row.kind, error});
-                continue;  // the same client's next operation
-            }
-            const mapping::Action& action = *actions[index];
-            // A group the store does not know yet may be created by this step: one such step per group at a time.
-            const auto group = group_touched(action);
-            const bool new_group = group && !store_.group(*group);
-            if (!contacts_ready(index) || (new_group && groups_in_wave.count(*group) != 0)) {
-                ++queue;  // waits for another client's step on the same contact or group
-                continue;
-            }
-            if (new_group) groups_in_wave.insert(*group);
-            touched.insert(queue->key);
-            wave.push_back({&row, action});
-            queue->rows.pop_front();
-            ++queue;
-        }
-        if (wave.empty()) continue;
-        attempted += wave.size();
-        auto results = run_wave(wave);
-        for (const WaveItem& item : wave) finished[static_cast<std::size_t>(item.row - rows.data())] = true;
-
-        for (std::size_t i = 0; i < wave.size(); ++i) {
-            const store::OutboxRow& row = *wave[i].row;
-            const mapping::Action& action = wave[i].action;
-            const ClientKey key{row.connector, row.client};
-            const auto& result = results[i];
-            if (result.has_value()) {
-                ++report.operations_done;
-                unavailable_streak = 0;
-                if (result->invited) {
-                    ++report.invitations_sent;
-                    report.invited.push_back(*result->invited);
+            if (!stopping) {
+                if (auto open = circuit_open()) {
+                    report.stopped = std::move(open);
+                    stopping = true;
+                    log_.error("stopping this cycle: {}", report.stopped->message);
                 }
-                continue;
             }
-            const Error& error = result.error();
-            ++report.operations_failed;
-            report.failures.push_back({row.connector, row.client, mapping::describe(action), error});
-            log_.warn("{}:{}: {} failed: {}", row.connector, row.client, mapping::describe(action), error.message);
-            // The client's later steps depend on this one: drop them; the next cycle plans the client afresh.
-            store_.supersede_open(row.connector, row.client, "an earlier step failed: " + error.message);
-            failed.insert(key);
-            if (error.kind == ErrorKind::Conflict) {
-                // Several portal objects could be this client's, or the one found is not a client
-                // contact: an administrator decides, and nothing more is created for it meanwhile.
-                store_.open_review(row.connector, row.client, mapping::describe(action) + ": " + error.message);
-                report.reviews.push_back(row.connector.value() + ":" + row.client.value() + ": " + error.message);
-                log_.warn("{}:{} waits in the review queue: {}", row.connector, row.client, error.message);
-                // Other clients that name the same address wait with it: their steps need that contact.
-                if (const auto email = mapping::contact_email(action)) {
-                    for (const auto& other : store_.clients_naming(*email)) {
-                        if (other == key) continue;
-                        const std::string reason = "shares the address " + *email + " with " + row.connector.value() +
-                                                   ":" + row.client.value() + ", which waits in review";
-                        store_.open_review(other.first, other.second, reason);
-                        store_.supersede_open(other.first, other.second, reason);
-                        failed.insert(other);
-                        report.reviews.push_back(other.first.value() + ":" + other.second.value() + ": " + reason);
+            std::vector<std::size_t> picked;
+            if (!stopping) {
+                const std::scoped_lock lock(store_mutex);
+                for (auto queue = queues.begin(); queue != queues.end() && in_flight + picked.size() < workers;) {
+                    if (busy_clients.count(queue->key) != 0) {
+                        ++queue;  // its previous step is still under way
+                        continue;
+                    }
+                    if (queue->rows.empty() || failed.count(queue->key) != 0) {  // done, or dropped when a step failed
+                        queue = queues.erase(queue);
+                        continue;
+                    }
+                    const std::size_t index = queue->rows.front();
+                    const store::OutboxRow& row = rows[index];
+                    if (actions[index].has_error()) {
+                        const Error& error = actions[index].error();
+                        queue->rows.pop_front();
+                        finished[index] = true;
+                        touched.insert(queue->key);
+                        ++attempted;
+                        store_.mark_failed(row.id, error.message);
+                        ++report.operations_failed;
+                        report.failures.push_back({row.connector, row.client, row.kind, error});
+                        continue;  // the same client's next operation
+                    }
+                    // A group the store does not know yet may be created by this step: one at a time.
+                    const auto group = group_touched(*actions[index]);
+                    const bool new_group = group && !store_.group(*group);
+                    const bool group_busy =
+                        new_group && std::any_of(creating_group.begin(), creating_group.end(),
+                                                 [&](const auto& entry) { return entry.second == *group; });
+                    if (group_busy || !contacts_ready(index)) {
+                        ++queue;  // waits for another client's step on the same contact or group
+                        continue;
+                    }
+                    if (new_group) creating_group.emplace(index, *group);
+                    touched.insert(queue->key);
+                    busy_clients.insert(queue->key);
+                    picked.push_back(index);
+                    queue->rows.pop_front();
+                    ++queue;
+                }
+                if (!picked.empty()) {
+                    std::vector<OperationId> ids;
+                    ids.reserve(picked.size());
+                    for (std::size_t index : picked) ids.push_back(rows[index].id);
+                    mark_in_flight_durably(store_, ids);  // before the portal hears of any of them
+                }
+            }
+            for (std::size_t index : picked) pool.submit(index, rows[index], *actions[index]);
+            in_flight += picked.size();
+            attempted += picked.size();
+            if (in_flight == 0) break;  // nothing under way and nothing more may start
+
+            auto done = pool.wait_finished();
+            const std::scoped_lock lock(store_mutex);
+            for (WorkerPool::Finished& outcome : done) {
+                --in_flight;
+                const std::size_t index = outcome.index;
+                finished[index] = true;
+                creating_group.erase(index);
+                const store::OutboxRow& row = rows[index];
+                const ClientKey key{row.connector, row.client};
+                busy_clients.erase(key);
+                if (outcome.error) std::rethrow_exception(outcome.error);
+                const mapping::Action& action = *actions[index];
+                const Expected<StepOutcome>& result = *outcome.result;
+                if (result.has_value()) {
+                    ++report.operations_done;
+                    unavailable_streak = 0;
+                    if (result->invited) {
+                        ++report.invitations_sent;
+                        report.invited.push_back(*result->invited);
+                    }
+                    continue;
+                }
+                const Error& error = result.error();
+                ++report.operations_failed;
+                report.failures.push_back({row.connector, row.client, mapping::describe(action), error});
+                log_.warn("{}:{}: {} failed: {}", row.connector, row.client, mapping::describe(action), error.message);
+                // The client's later steps depend on this one: drop them; the next cycle plans the client afresh.
+                store_.supersede_open(row.connector, row.client, "an earlier step failed: " + error.message);
+                failed.insert(key);
+                if (error.kind == ErrorKind::Conflict) {
+                    // Several portal objects could be this client's, or the one found is not a client
+                    // contact: an administrator decides, and nothing more is created for it meanwhile.
+                    store_.open_review(row.connector, row.client, mapping::describe(action) + ": " + error.message);
+                    report.reviews.push_back(row.connector.value() + ":" + row.client.value() + ": " + error.message);
+                    log_.warn("{}:{} waits in the review queue: {}", row.connector, row.client, error.message);
+                    // Other clients that name the same address wait with it: their steps need that contact.
+                    if (const auto email = mapping::contact_email(action)) {
+                        for (const auto& other : store_.clients_naming(*email)) {
+                            if (other == key) continue;
+                            const std::string reason = "shares the address " + *email + " with " +
+                                                       row.connector.value() + ":" + row.client.value() +
+                                                       ", which waits in review";
+                            store_.open_review(other.first, other.second, reason);
+                            store_.supersede_open(other.first, other.second, reason);
+                            failed.insert(other);
+                            report.reviews.push_back(other.first.value() + ":" + other.second.value() + ": " + reason);
+                        }
                     }
                 }
-            }
-            if (report.stopped) continue;  // the rest of this wave ran already: count it, then stop
-            if (error.kind == ErrorKind::Unauthorized || error.kind == ErrorKind::Forbidden) {
-                report.stopped = Error{error.kind, "the portal refused taxsync's credentials: " + error.message};
-            } else if (is_transient(error.kind)) {
-                if (++unavailable_streak >= options_.stop_after_unavailable) {
-                    report.stopped = Error{ErrorKind::Unavailable,
-                                           "the portal is not answering (" + error.message +
-                                               "); the remaining operations wait for the next cycle"};
-                } else if (auto open = circuit_open()) {
-                    report.stopped = std::move(open);  // the wave's other requests opened the circuit meanwhile
+                if (stopping) continue;  // what was under way when the cycle stopped: counted, nothing more
+                if (error.kind == ErrorKind::Unauthorized || error.kind == ErrorKind::Forbidden) {
+                    report.stopped = Error{error.kind, "the portal refused taxsync's credentials: " + error.message};
+                } else if (is_transient(error.kind)) {
+                    if (++unavailable_streak >= options_.stop_after_unavailable) {
+                        report.stopped =
+                            Error{ErrorKind::Unavailable, "the portal is not answering (" + error.message +
+                                                              "); the remaining operations wait for the next cycle"};
+                    } else if (auto open = circuit_open()) {
+                        report.stopped = std::move(open);  // other requests under way opened the circuit meanwhile
+                    }
+                } else {
+                    unavailable_streak = 0;
                 }
-            } else {
-                unavailable_streak = 0;
+                if (report.stopped) {
+                    stopping = true;
+                    log_.error("stopping this cycle: {}", report.stopped->message);
+                }
             }
-        }
-        if (report.stopped) {
-            log_.error("stopping this cycle: {}", report.stopped->message);
-            break;
-        }
-        if (options_.progress_every > 0 && attempted >= next_progress) {
-            log_.info("progress: {} of {} operations, {} invitation(s) sent", attempted, rows.size(),
-                      report.invitations_sent);
-            while (next_progress <= attempted) next_progress += options_.progress_every;
+            if (options_.progress_every > 0 && attempted >= next_progress) {
+                log_.info("progress: {} of {} operations, {} invitation(s) sent", attempted, rows.size(),
+                          report.invitations_sent);
+                while (next_progress <= attempted) next_progress += options_.progress_every;
+            }
         }
     }
 

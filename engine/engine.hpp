@@ -64,11 +64,8 @@ private:
     void apply_gate(const CycleId& cycle, CycleReport& report, std::size_t first_new, std::size_t known_clients,
                     std::size_t changed_clients);
     void execute(CycleReport& report, const std::stop_token& stop);
-    struct WaveItem;
-    /// How many workers this cycle's waves may use; makes the adapters they need.
-    std::size_t prepare_workers();
-    /// Runs one operation of each item's client at once; results in the order of `wave`.
-    std::vector<Expected<StepOutcome>> run_wave(const std::vector<WaveItem>& wave);
+    /// The adapters of this cycle's workers, one each (the first is `portal_`); makes the missing ones.
+    std::vector<portal::Portal*> prepare_workers();
     void check_activations(CycleReport& report, const std::stop_token& stop);
     void record_stage(CycleReport& report, std::string_view trigger);
 
