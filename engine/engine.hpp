@@ -14,7 +14,6 @@
 #include "connectors/connector.hpp"
 #include "core/clock.hpp"
 #include "core/logger.hpp"
-#include "engine/executor.hpp"
 #include "engine/policy.hpp"
 #include "engine/report.hpp"
 #include "mapping/rules.hpp"
