@@ -1,10 +1,13 @@
 #include "daemon/application.hpp"
 
+#include <algorithm>
+
 #include "core/digest.hpp"
 #include "core/file.hpp"
 #include "core/text.hpp"
 #include "daemon/platform.hpp"
 #include "portal/caseware/caseware_portal.hpp"
+#include "portal/pooled_http_client.hpp"
 #include "portal/smartvault/smartvault_portal.hpp"
 
 namespace taxsync::daemon {
@@ -17,6 +20,41 @@ Status prepare_state_dir(const std::filesystem::path& dir) {
         return fail(ErrorKind::Io, "cannot create the state directory " + dir.string() + ": " + error.message());
     }
     return check_writable_directory(dir);
+}
+
+/// One adapter of the configured dialect over `http`. `workers` adapters run at once: SmartVault's
+/// own pacing is shared out among them, so together they keep to requests_per_second.
+Expected<std::unique_ptr<portal::Portal>> make_portal_adapter(const Config& settings, int workers,
+                                                              portal::HttpClient& http, Clock& clock,
+                                                              const Logger& log) {
+    if (settings.portal.type == "smartvault") {
+        portal::smartvault::Settings smartvault;
+        smartvault.base_url = settings.portal.base_url;
+        smartvault.account = settings.portal.account;
+        smartvault.app_id = settings.portal.app_id;
+        smartvault.private_key_pem = settings.portal.private_key;
+        smartvault.admin_email = settings.portal.admin_email;
+        smartvault.requests_per_second = settings.portal.requests_per_second / std::max(1, workers);
+        smartvault.grant_access = settings.rules.invite;
+        smartvault.retry.max_attempts = settings.portal.max_attempts;
+        smartvault.jitter_seed = static_cast<std::uint64_t>(current_process_id());
+        auto made = portal::smartvault::SmartvaultPortal::create(smartvault, http, clock, log);
+        if (made.has_error()) {
+            Error error = std::move(made).error();
+            error.message = "private_key_file " + settings.portal.private_key_file.string() + ": " + error.message;
+            return unexpected(std::move(error));
+        }
+        return std::unique_ptr<portal::Portal>(std::move(made).value());
+    }
+    portal::caseware::Settings portal_settings;
+    portal_settings.base_url = settings.portal.base_url;
+    portal_settings.client_id = settings.portal.client_id;
+    portal_settings.client_secret = settings.portal.client_secret;
+    portal_settings.honours_idempotency_keys = settings.portal.idempotency_keys;
+    portal_settings.retry.max_attempts = settings.portal.max_attempts;
+    portal_settings.jitter_seed = static_cast<std::uint64_t>(current_process_id());
+    return std::unique_ptr<portal::Portal>(
+        std::make_unique<portal::caseware::CasewarePortal>(portal_settings, http, clock, log));
 }
 
 }  // namespace
@@ -111,7 +149,8 @@ Expected<std::unique_ptr<Application>> Application::create(Config config, const 
     http.user_agent = "taxsync/" TAXSYNC_VERSION;
     auto client = portal::make_system_http_client(http);
     if (client.has_error()) return unexpected(std::move(client).error());
-    app->http_ = std::move(client).value();
+    app->http_ = std::make_unique<portal::PooledHttpClient>(std::move(client).value(),
+                                                            [http] { return portal::make_system_http_client(http); });
     // Every dialect gets the same guard rails: the limiter paces requests, the breaker stops
     // hammering a portal that is down. The breaker is outermost so an open circuit costs nothing.
     portal::RateLimit rate_limit;
@@ -123,39 +162,21 @@ Expected<std::unique_ptr<Application>> Application::create(Config config, const 
         *app->rate_limiter_, app->clock_,
         portal::BreakerSettings{settings.portal.breaker_failures, settings.portal.breaker_cooldown}, app->log_);
 
-    if (settings.portal.type == "smartvault") {
-        portal::smartvault::Settings smartvault;
-        smartvault.base_url = settings.portal.base_url;
-        smartvault.account = settings.portal.account;
-        smartvault.app_id = settings.portal.app_id;
-        smartvault.private_key_pem = settings.portal.private_key;
-        smartvault.admin_email = settings.portal.admin_email;
-        smartvault.requests_per_second = settings.portal.requests_per_second;
-        smartvault.grant_access = settings.rules.invite;
-        smartvault.retry.max_attempts = settings.portal.max_attempts;
-        smartvault.jitter_seed = static_cast<std::uint64_t>(current_process_id());
-        auto made = portal::smartvault::SmartvaultPortal::create(smartvault, *app->breaker_, app->clock_, app->log_);
-        if (made.has_error()) {
-            Error error = std::move(made).error();
-            error.message = "private_key_file " + settings.portal.private_key_file.string() + ": " + error.message;
-            return unexpected(std::move(error));
-        }
-        app->portal_ = std::move(made).value();
-    } else {
-        portal::caseware::Settings portal_settings;
-        portal_settings.base_url = settings.portal.base_url;
-        portal_settings.client_id = settings.portal.client_id;
-        portal_settings.client_secret = settings.portal.client_secret;
-        portal_settings.honours_idempotency_keys = settings.portal.idempotency_keys;
-        portal_settings.retry.max_attempts = settings.portal.max_attempts;
-        portal_settings.jitter_seed = static_cast<std::uint64_t>(current_process_id());
-        app->portal_ =
-            std::make_unique<portal::caseware::CasewarePortal>(portal_settings, *app->breaker_, app->clock_, app->log_);
-    }
+    auto adapter = make_portal_adapter(settings, settings.portal.concurrency, *app->breaker_, app->clock_, app->log_);
+    if (adapter.has_error()) return unexpected(std::move(adapter).error());
+    app->portal_ = std::move(adapter).value();
 
     engine::EngineOptions options;
     options.policy = settings.policy;
     options.portal_down_until = [breaker = app->breaker_.get()] { return breaker->open_until(); };
+    // Each further worker gets its own adapter (own sign-in and retry state) over the same
+    // thread-safe client: one rate limiter, one circuit breaker, a pool of HTTP handles.
+    options.concurrency = static_cast<std::size_t>(settings.portal.concurrency);
+    options.make_portal = [app = app.get()]() -> std::unique_ptr<portal::Portal> {
+        auto made =
+            make_portal_adapter(app->config_, app->config_.portal.concurrency, *app->breaker_, app->clock_, app->log_);
+        return made.has_value() ? std::move(made).value() : nullptr;
+    };
     app->engine_ = std::make_unique<engine::Engine>(*app->store_, *app->portal_, app->connectors_, settings.rules,
                                                     app->clock_, app->log_, options);
     return app;

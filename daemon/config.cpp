@@ -340,6 +340,7 @@ void load_transport(Checker& check, const toml::table& portal, const std::filesy
     if (auto seconds = check.integer(portal, "breaker_cooldown_seconds", 1, 86'400)) {
         settings.breaker_cooldown = std::chrono::seconds(*seconds);
     }
+    if (auto clients = check.integer(portal, "concurrency", 1, 64)) settings.concurrency = static_cast<int>(*clients);
 }
 
 // [portal] type = "smartvault": autonomous authentication with the app's RSA key pair.
@@ -347,7 +348,7 @@ void load_smartvault(Checker& check, const toml::table& portal, const std::files
     check.only_keys(portal,
                     {"type", "base_url", "account", "app_id", "private_key_file", "admin_email", "requests_per_second",
                      "timeout_seconds", "connect_timeout_seconds", "max_attempts", "ca_file", "requests_per_minute", "burst",
-                     "breaker_failures", "breaker_cooldown_seconds"},
+                     "breaker_failures", "breaker_cooldown_seconds", "concurrency"},
                     "[portal] (smartvault)");
     PortalSettings& settings = config.portal;
     settings.base_url = std::string(portal::smartvault::kDefaultBaseUrl);
@@ -420,7 +421,7 @@ void load_portal(Checker& check, const toml::table& root, const std::filesystem:
     check.only_keys(*portal,
                     {"type", "base_url", "client_id", "client_secret", "client_secret_file", "client_secret_credential",
                      "idempotency_keys", "timeout_seconds", "connect_timeout_seconds", "max_attempts", "ca_file",
-                     "requests_per_minute", "burst", "breaker_failures", "breaker_cooldown_seconds"},
+                     "requests_per_minute", "burst", "breaker_failures", "breaker_cooldown_seconds", "concurrency"},
                     "[portal]");
     if (auto url = check.text(*portal, "base_url", "[portal]", true)) {
         if (auto allowed = portal::check_url_allowed(*url); allowed.has_error()) {

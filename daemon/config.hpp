@@ -67,6 +67,7 @@ struct PortalSettings {
     int burst = 10;
     int breaker_failures = 5;  // failed attempts in a row that open the circuit; 0: never
     std::chrono::seconds breaker_cooldown{60};
+    int concurrency = 4;  // clients whose operations are applied at once; 1: one request at a time
     // SmartVault
     std::string account;
     std::string app_id;

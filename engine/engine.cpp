@@ -5,14 +5,25 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <functional>
+#include <list>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
+#include <utility>
+#include <variant>
 
 #include "core/digest.hpp"
+#include "core/text.hpp"
 #include "engine/executor.hpp"
+#include "engine/store_lock.hpp"
 #include "mapping/desired.hpp"
 #include "mapping/planner.hpp"
+#include "store/durability.hpp"
 
 namespace taxsync::engine {
 
@@ -501,92 +512,384 @@ void Engine::apply_gate(const CycleId& cycle, CycleReport& report, std::size_t f
     store_.hold_cycle(cycle, reason);
 }
 
+// Up to `concurrency` operations are in flight at once, each on a worker thread with its own
+// adapter. Whenever some finish, the coordinator (this thread) records their outcomes, picks the
+// next operations that may start, and makes all their in-flight marks durable in one transaction
+// (one fsync: group commit) before handing any of them to a worker. A client has at most one
+// operation in flight, so its steps stay in order and a failed step still drops the ones after
+// it. Operations of different clients that touch the same contact run in outbox order, as they
+// would one at a time (a client may share a contact an earlier client's step creates), and a
+// group not known yet is created by one operation at a time. The threads take turns on the store
+// (PortalOutsideStoreLock); what an operation records commits as it finishes and rides on the
+// next fsync, as with one operation at a time (store/durability.hpp).
+namespace {
+
+/// The contacts (by address) an operation reads or changes, which other clients may share.
+std::vector<std::string> contacts_touched(const mapping::Action& action) {
+    std::vector<std::string> out;
+    const auto contact = [&](const std::string& email) { out.push_back(to_lower_ascii(email)); };
+    if (const auto email = mapping::contact_email(action)) contact(*email);
+    if (const auto* a = std::get_if<mapping::UpdateContact>(&action)) contact(a->old_email);
+    if (const auto* a = std::get_if<mapping::ShareEntity>(&action)) contact(a->email);
+    if (const auto* a = std::get_if<mapping::SetFolderAccess>(&action)) contact(a->email);
+    if (const auto* a = std::get_if<mapping::AddToGroup>(&action)) contact(a->email);
+    if (const auto* a = std::get_if<mapping::RevokeAccess>(&action)) contact(a->email);
+    if (const auto* a = std::get_if<mapping::RequestFiles>(&action)) {
+        for (const mapping::FileRequestRecipient& recipient : a->recipients) contact(recipient.email);
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+/// The group an operation may create (or remove a member from), if any.
+std::optional<std::string> group_touched(const mapping::Action& action) {
+    if (const auto* a = std::get_if<mapping::AddToGroup>(&action)) return a->group;
+    if (const auto* a = std::get_if<mapping::RevokeAccess>(&action); a != nullptr && a->kind == "group")
+        return a->target;
+    return std::nullopt;
+}
+
+/// Marks the operations in flight in one transaction that is on disk when this returns.
+void mark_in_flight_durably(store::Store& store, const std::vector<OperationId>& operations) {
+    store.db().exec("PRAGMA synchronous = FULL");
+    {
+        sqlite::Transaction transaction(store.db());
+        for (const OperationId& operation : operations) store.mark_in_flight(operation);
+        transaction.commit();
+    }
+    store.db().exec("PRAGMA synchronous = NORMAL");
+}
+
+/// Runs operations on one thread per adapter; with a single adapter, in the caller's thread.
+class WorkerPool {
+public:
+    struct Finished {
+        std::size_t index = 0;
+        std::optional<Expected<StepOutcome>> result;
+        std::exception_ptr error;  // a store failure, rethrown by the coordinator
+    };
+
+    WorkerPool(store::Store& store, const std::vector<portal::Portal*>& adapters, std::mutex& store_mutex, Clock& clock,
+               const Logger& log)
+        : store_(store), store_mutex_(store_mutex), clock_(clock), log_(log), inline_adapter_(*adapters.front()) {
+        if (adapters.size() < 2) return;
+        for (portal::Portal* adapter : adapters) {
+            threads_.emplace_back([this, adapter](const std::stop_token& stop) { work(*adapter, stop); });
+        }
+    }
+    ~WorkerPool() {
+        {
+            const std::scoped_lock lock(mutex_);
+            for (std::jthread& thread : threads_) thread.request_stop();
+        }
+        work_ready_.notify_all();
+    }
+    WorkerPool(const WorkerPool&) = delete;
+    WorkerPool& operator=(const WorkerPool&) = delete;
+    WorkerPool(WorkerPool&&) = delete;
+    WorkerPool& operator=(WorkerPool&&) = delete;
+
+    /// Hands the operation (already marked in flight) to a free worker. Call without the store lock.
+    void submit(std::size_t index, const store::OutboxRow& row, const mapping::Action& action) {
+        if (threads_.empty()) {
+            Finished done{index, std::nullopt, nullptr};
+            try {
+                Executor executor(store_, inline_adapter_, clock_, log_);
+                done.result = executor.apply(row, action);
+            } catch (...) {
+                done.error = std::current_exception();
+            }
+            finished_.push_back(std::move(done));
+            return;
+        }
+        {
+            const std::scoped_lock lock(mutex_);
+            tasks_.push_back({index, &row, &action});
+        }
+        work_ready_.notify_one();
+    }
+
+    /// Waits until at least one operation has finished; returns every one finished so far.
+    std::vector<Finished> wait_finished() {
+        std::unique_lock lock(mutex_);
+        if (!threads_.empty()) done_ready_.wait(lock, [&] { return !finished_.empty(); });
+        return std::exchange(finished_, {});
+    }
+
+private:
+    struct Task {
+        std::size_t index = 0;
+        const store::OutboxRow* row = nullptr;
+        const mapping::Action* action = nullptr;
+    };
+
+    void work(portal::Portal& adapter, const std::stop_token& stop) {
+        while (true) {
+            Task task;
+            {
+                std::unique_lock lock(mutex_);
+                work_ready_.wait(lock, [&] { return !tasks_.empty() || stop.stop_requested(); });
+                if (tasks_.empty()) return;
+                task = tasks_.front();
+                tasks_.pop_front();
+            }
+            Finished done{task.index, std::nullopt, nullptr};
+            {
+                std::unique_lock store_lock(store_mutex_);
+                try {
+                    PortalOutsideStoreLock portal(adapter, store_lock);
+                    Executor executor(store_, portal, clock_, log_);
+                    done.result = executor.apply(*task.row, *task.action);
+                } catch (...) {
+                    done.error = std::current_exception();
+                }
+            }
+            {
+                const std::scoped_lock lock(mutex_);
+                finished_.push_back(std::move(done));
+            }
+            done_ready_.notify_one();
+        }
+    }
+
+    store::Store& store_;
+    std::mutex& store_mutex_;
+    Clock& clock_;
+    const Logger& log_;
+    portal::Portal& inline_adapter_;
+    std::mutex mutex_;
+    std::condition_variable work_ready_;
+    std::condition_variable done_ready_;
+    std::deque<Task> tasks_;
+    std::vector<Finished> finished_;
+    std::vector<std::jthread> threads_;  // last: joined before the queues above go
+};
+
+}  // namespace
+
+std::vector<portal::Portal*> Engine::prepare_workers() {
+    const std::size_t wanted = std::max<std::size_t>(1, options_.concurrency);
+    if (wanted > 1 && options_.make_portal) {
+        while (worker_portals_.size() + 1 < wanted) {
+            auto made = options_.make_portal();
+            if (!made) break;
+            worker_portals_.push_back(std::move(made));
+        }
+    }
+    std::vector<portal::Portal*> adapters{&portal_};
+    for (std::size_t i = 0; i + 1 < wanted && i < worker_portals_.size(); ++i)
+        adapters.push_back(worker_portals_[i].get());
+    return adapters;
+}
+
 void Engine::execute(CycleReport& report, const std::stop_token& stop) {
     const auto rows = store_.open_operations();
     if (rows.empty()) return;
-    log_.info("applying {} operation(s) for {} client(s)", rows.size(), report.plan.size());
+    const std::vector<portal::Portal*> adapters = prepare_workers();
+    const std::size_t workers = adapters.size();
+    log_.info("applying {} operation(s) for {} client(s), {} at a time", rows.size(), report.plan.size(), workers);
+
+    // Each client's operations in outbox order; clients in the order of their first operation.
+    // Each shared contact's operations in outbox order too, across clients.
+    std::vector<Expected<mapping::Action>> actions;
+    actions.reserve(rows.size());
+    struct ClientQueue {
+        ClientKey key;
+        std::deque<std::size_t> rows;  // indexes into `rows`
+    };
+    std::list<ClientQueue> queues;
+    std::map<ClientKey, std::list<ClientQueue>::iterator> queue_of;
+    std::map<std::string, std::deque<std::size_t>> contact_queues;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const store::OutboxRow& row = rows[i];
+        actions.push_back(mapping::action_from_json(row.kind, row.payload_json));
+        const ClientKey key{row.connector, row.client};
+        auto found = queue_of.find(key);
+        if (found == queue_of.end()) {
+            queues.push_back({key, {}});
+            found = queue_of.emplace(key, std::prev(queues.end())).first;
+        }
+        found->second->rows.push_back(i);
+        if (actions.back().has_value()) {
+            for (const std::string& email : contacts_touched(*actions.back())) contact_queues[email].push_back(i);
+        }
+    }
 
     Executor executor(store_, portal_, clock_, log_);
     std::set<ClientKey> touched;
     std::set<ClientKey> failed;
+    std::vector<bool> finished(rows.size(), false);
+    const auto retired = [&](std::size_t i) {
+        return finished[i] || failed.count({rows[i].connector, rows[i].client}) != 0;
+    };
+    // Whether every earlier operation on each contact this one touches has run (or was dropped).
+    const auto contacts_ready = [&](std::size_t i) {
+        for (const std::string& email : contacts_touched(*actions[i])) {
+            auto& waiting = contact_queues[email];
+            while (!waiting.empty() && retired(waiting.front())) waiting.pop_front();
+            if (!waiting.empty() && waiting.front() != i) return false;
+        }
+        return true;
+    };
+    // The circuit breaker is open: the portal is known to be down for a while.
+    const auto circuit_open = [&]() -> std::optional<Error> {
+        const auto down_until = options_.portal_down_until ? options_.portal_down_until() : std::nullopt;
+        if (!down_until) return std::nullopt;
+        return Error{ErrorKind::Unavailable, "portal unavailable, circuit open until " + format_utc(*down_until) +
+                                                 "; the remaining operations wait for the next cycle"};
+    };
     int unavailable_streak = 0;
     std::size_t attempted = 0;
-    for (const store::OutboxRow& row : rows) {
-        if (stop.stop_requested()) {
-            report.cancelled = true;
-            log_.info("taxsync is stopping: this cycle ends here; the remaining operations wait in the outbox");
-            break;
-        }
-        if (const auto down_until = options_.portal_down_until ? options_.portal_down_until() : std::nullopt) {
-            report.stopped =
-                Error{ErrorKind::Unavailable, "portal unavailable, circuit open until " + format_utc(*down_until) +
-                                                  "; the remaining operations wait for the next cycle"};
-            log_.error("stopping this cycle: {}", report.stopped->message);
-            break;
-        }
-        const ClientKey key{row.connector, row.client};
-        if (failed.count(key) != 0) continue;  // superseded when its earlier step failed
-        touched.insert(key);
-        auto action = mapping::action_from_json(row.kind, row.payload_json);
-        ++attempted;
-        if (action.has_error()) {
-            store_.mark_failed(row.id, action.error().message);
-            ++report.operations_failed;
-            report.failures.push_back({row.connector, row.client, row.kind, action.error()});
-            continue;
-        }
-        auto result = executor.run(row, *action);
-        if (result.has_value()) {
-            ++report.operations_done;
-            unavailable_streak = 0;
-            if (result->invited) {
-                ++report.invitations_sent;
-                report.invited.push_back(*result->invited);
+    std::size_t next_progress = options_.progress_every;
+    {
+        const store::RelaxedDurability relaxed(store_.db());  // only the in-flight marks pay a fsync
+        std::mutex store_mutex;
+        WorkerPool pool(store_, adapters, store_mutex, clock_, log_);
+        std::size_t in_flight = 0;
+        std::set<ClientKey> busy_clients;
+        std::map<std::size_t, std::string> creating_group;  // operation -> the group it may create
+        bool stopping = false;
+        while (true) {
+            if (!stopping && stop.stop_requested()) {
+                report.cancelled = true;
+                stopping = true;
+                log_.info("taxsync is stopping: this cycle ends here; the remaining operations wait in the outbox");
             }
-        } else {
-            const Error& error = result.error();
-            ++report.operations_failed;
-            report.failures.push_back({row.connector, row.client, mapping::describe(*action), error});
-            log_.warn("{}:{}: {} failed: {}", row.connector, row.client, mapping::describe(*action), error.message);
-            // The client's later steps depend on this one: drop them; the next cycle plans the client afresh.
-            store_.supersede_open(row.connector, row.client, "an earlier step failed: " + error.message);
-            failed.insert(key);
-            if (error.kind == ErrorKind::Conflict) {
-                // Several portal objects could be this client's, or the one found is not a client
-                // contact: an administrator decides, and nothing more is created for it meanwhile.
-                store_.open_review(row.connector, row.client, mapping::describe(*action) + ": " + error.message);
-                report.reviews.push_back(row.connector.value() + ":" + row.client.value() + ": " + error.message);
-                log_.warn("{}:{} waits in the review queue: {}", row.connector, row.client, error.message);
-                // Other clients that name the same address wait with it: their steps need that contact.
-                if (const auto email = mapping::contact_email(*action)) {
-                    for (const auto& other : store_.clients_naming(*email)) {
-                        if (other == key) continue;
-                        const std::string reason = "shares the address " + *email + " with " + row.connector.value() +
-                                                   ":" + row.client.value() + ", which waits in review";
-                        store_.open_review(other.first, other.second, reason);
-                        store_.supersede_open(other.first, other.second, reason);
-                        failed.insert(other);
-                        report.reviews.push_back(other.first.value() + ":" + other.second.value() + ": " + reason);
-                    }
+            if (!stopping) {
+                if (auto open = circuit_open()) {
+                    report.stopped = std::move(open);
+                    stopping = true;
+                    log_.error("stopping this cycle: {}", report.stopped->message);
                 }
             }
-            if (error.kind == ErrorKind::Unauthorized || error.kind == ErrorKind::Forbidden) {
-                report.stopped = Error{error.kind, "the portal refused taxsync's credentials: " + error.message};
-            } else if (is_transient(error.kind) && ++unavailable_streak >= options_.stop_after_unavailable) {
-                report.stopped = Error{ErrorKind::Unavailable,
-                                       "the portal is not answering (" + error.message +
-                                           "); the remaining operations wait for the next cycle"};
-            } else if (!is_transient(error.kind)) {
-                unavailable_streak = 0;
+            std::vector<std::size_t> picked;
+            if (!stopping) {
+                const std::scoped_lock lock(store_mutex);
+                for (auto queue = queues.begin(); queue != queues.end() && in_flight + picked.size() < workers;) {
+                    if (busy_clients.count(queue->key) != 0) {
+                        ++queue;  // its previous step is still under way
+                        continue;
+                    }
+                    if (queue->rows.empty() || failed.count(queue->key) != 0) {  // done, or dropped when a step failed
+                        queue = queues.erase(queue);
+                        continue;
+                    }
+                    const std::size_t index = queue->rows.front();
+                    const store::OutboxRow& row = rows[index];
+                    if (actions[index].has_error()) {
+                        const Error& error = actions[index].error();
+                        queue->rows.pop_front();
+                        finished[index] = true;
+                        touched.insert(queue->key);
+                        ++attempted;
+                        store_.mark_failed(row.id, error.message);
+                        ++report.operations_failed;
+                        report.failures.push_back({row.connector, row.client, row.kind, error});
+                        continue;  // the same client's next operation
+                    }
+                    // A group the store does not know yet may be created by this step: one at a time.
+                    const auto group = group_touched(*actions[index]);
+                    const bool new_group = group && !store_.group(*group);
+                    const bool group_busy =
+                        new_group && std::any_of(creating_group.begin(), creating_group.end(),
+                                                 [&](const auto& entry) { return entry.second == *group; });
+                    if (group_busy || !contacts_ready(index)) {
+                        ++queue;  // waits for another client's step on the same contact or group
+                        continue;
+                    }
+                    if (new_group) creating_group.emplace(index, *group);
+                    touched.insert(queue->key);
+                    busy_clients.insert(queue->key);
+                    picked.push_back(index);
+                    queue->rows.pop_front();
+                    ++queue;
+                }
+                if (!picked.empty()) {
+                    std::vector<OperationId> ids;
+                    ids.reserve(picked.size());
+                    for (std::size_t index : picked) ids.push_back(rows[index].id);
+                    mark_in_flight_durably(store_, ids);  // before the portal hears of any of them
+                }
             }
-            if (report.stopped) {
-                log_.error("stopping this cycle: {}", report.stopped->message);
-                break;
+            for (std::size_t index : picked) pool.submit(index, rows[index], *actions[index]);
+            in_flight += picked.size();
+            attempted += picked.size();
+            if (in_flight == 0) break;  // nothing under way and nothing more may start
+
+            auto done = pool.wait_finished();
+            const std::scoped_lock lock(store_mutex);
+            for (WorkerPool::Finished& outcome : done) {
+                --in_flight;
+                const std::size_t index = outcome.index;
+                finished[index] = true;
+                creating_group.erase(index);
+                const store::OutboxRow& row = rows[index];
+                const ClientKey key{row.connector, row.client};
+                busy_clients.erase(key);
+                if (outcome.error) std::rethrow_exception(outcome.error);
+                const mapping::Action& action = *actions[index];
+                const Expected<StepOutcome>& result = *outcome.result;
+                if (result.has_value()) {
+                    ++report.operations_done;
+                    unavailable_streak = 0;
+                    if (result->invited) {
+                        ++report.invitations_sent;
+                        report.invited.push_back(*result->invited);
+                    }
+                    continue;
+                }
+                const Error& error = result.error();
+                ++report.operations_failed;
+                report.failures.push_back({row.connector, row.client, mapping::describe(action), error});
+                log_.warn("{}:{}: {} failed: {}", row.connector, row.client, mapping::describe(action), error.message);
+                // The client's later steps depend on this one: drop them; the next cycle plans the client afresh.
+                store_.supersede_open(row.connector, row.client, "an earlier step failed: " + error.message);
+                failed.insert(key);
+                if (error.kind == ErrorKind::Conflict) {
+                    // Several portal objects could be this client's, or the one found is not a client
+                    // contact: an administrator decides, and nothing more is created for it meanwhile.
+                    store_.open_review(row.connector, row.client, mapping::describe(action) + ": " + error.message);
+                    report.reviews.push_back(row.connector.value() + ":" + row.client.value() + ": " + error.message);
+                    log_.warn("{}:{} waits in the review queue: {}", row.connector, row.client, error.message);
+                    // Other clients that name the same address wait with it: their steps need that contact.
+                    if (const auto email = mapping::contact_email(action)) {
+                        for (const auto& other : store_.clients_naming(*email)) {
+                            if (other == key) continue;
+                            const std::string reason = "shares the address " + *email + " with " +
+                                                       row.connector.value() + ":" + row.client.value() +
+                                                       ", which waits in review";
+                            store_.open_review(other.first, other.second, reason);
+                            store_.supersede_open(other.first, other.second, reason);
+                            failed.insert(other);
+                            report.reviews.push_back(other.first.value() + ":" + other.second.value() + ": " + reason);
+                        }
+                    }
+                }
+                if (stopping) continue;  // what was under way when the cycle stopped: counted, nothing more
+                if (error.kind == ErrorKind::Unauthorized || error.kind == ErrorKind::Forbidden) {
+                    report.stopped = Error{error.kind, "the portal refused taxsync's credentials: " + error.message};
+                } else if (is_transient(error.kind)) {
+                    if (++unavailable_streak >= options_.stop_after_unavailable) {
+                        report.stopped =
+                            Error{ErrorKind::Unavailable, "the portal is not answering (" + error.message +
+                                                              "); the remaining operations wait for the next cycle"};
+                    } else if (auto open = circuit_open()) {
+                        report.stopped = std::move(open);  // other requests under way opened the circuit meanwhile
+                    }
+                } else {
+                    unavailable_streak = 0;
+                }
+                if (report.stopped) {
+                    stopping = true;
+                    log_.error("stopping this cycle: {}", report.stopped->message);
+                }
             }
-        }
-        if (options_.progress_every > 0 && attempted % options_.progress_every == 0) {
-            log_.info("progress: {} of {} operations, {} invitation(s) sent", attempted, rows.size(),
-                      report.invitations_sent);
+            if (options_.progress_every > 0 && attempted >= next_progress) {
+                log_.info("progress: {} of {} operations, {} invitation(s) sent", attempted, rows.size(),
+                          report.invitations_sent);
+                while (next_progress <= attempted) next_progress += options_.progress_every;
+            }
         }
     }
 

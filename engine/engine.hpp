@@ -32,6 +32,12 @@ struct EngineOptions {
     /// When set and it answers a time, the portal is known to be down until then (the circuit
     /// breaker is open): the cycle stops before the next operation instead of failing it.
     std::function<std::optional<SystemTime>()> portal_down_until;
+    /// How many clients' operations are applied at once (one operation per client at a time, in
+    /// order). Above 1 it needs make_portal: each further worker thread gets its own adapter.
+    std::size_t concurrency = 1;
+    /// Another adapter for the same portal, sharing the thread-safe HTTP client below it (rate
+    /// limiter, circuit breaker); null when none can be made.
+    std::function<std::unique_ptr<portal::Portal>()> make_portal;
 };
 
 class Engine {
@@ -57,6 +63,8 @@ private:
     void apply_gate(const CycleId& cycle, CycleReport& report, std::size_t first_new, std::size_t known_clients,
                     std::size_t changed_clients);
     void execute(CycleReport& report, const std::stop_token& stop);
+    /// The adapters of this cycle's workers, one each (the first is `portal_`); makes the missing ones.
+    std::vector<portal::Portal*> prepare_workers();
     void check_activations(CycleReport& report, const std::stop_token& stop);
     void record_stage(CycleReport& report, std::string_view trigger);
 
@@ -68,6 +76,7 @@ private:
     Clock& clock_;
     const Logger& log_;
     EngineOptions options_;
+    std::vector<std::unique_ptr<portal::Portal>> worker_portals_;  // for workers 2..concurrency
 };
 
 }  // namespace taxsync::engine

@@ -5,7 +5,6 @@
 
 #include "core/digest.hpp"
 #include "core/text.hpp"
-#include "store/durability.hpp"
 
 namespace taxsync::engine {
 namespace {
@@ -41,9 +40,7 @@ std::string target_of(const mapping::Action& action) {
 
 }  // namespace
 
-Expected<StepOutcome> Executor::run(const store::OutboxRow& row, const mapping::Action& action) {
-    store_.mark_in_flight(row.id);                        // synchronous=FULL: on disk before the portal hears of it
-    const store::RelaxedDurability relaxed(store_.db());  // the rest rides on the next fsync
+Expected<StepOutcome> Executor::apply(const store::OutboxRow& row, const mapping::Action& action) {
     const bool resumed = row.state == store::OutboxState::InFlight;
     if (resumed) log_.info("resuming an operation interrupted earlier: {} for {}", mapping::describe(action), row.client);
 

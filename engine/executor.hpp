@@ -25,8 +25,9 @@ public:
     Executor(store::Store& store, portal::Portal& portal, Clock& clock, const Logger& log)
         : store_(store), portal_(portal), clock_(clock), log_(log) {}
 
-    /// Marks the operation in flight, runs it, and records done or failed with an audit entry.
-    Expected<StepOutcome> run(const store::OutboxRow& row, const mapping::Action& action);
+    /// Runs an operation already marked in flight (durably, by the caller: Engine::execute) and
+    /// records done or failed with an audit entry. `row` is as read before the mark.
+    Expected<StepOutcome> apply(const store::OutboxRow& row, const mapping::Action& action);
 
     /// Links each person of the client whose address has a portal contact to that contact.
     void link_people(const ConnectorName& connector, const ClientId& client);

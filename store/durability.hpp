@@ -3,7 +3,7 @@
 // an operation's in-flight mark must be on disk before the portal hears of the operation. What the
 // operation records afterwards (the object's id, the contact's state, done and the audit line)
 // may ride on the next fsync instead of paying one each: in WAL mode the next FULL commit (the
-// next operation's in-flight mark, or the cycle's end) syncs the whole log, these frames included.
+// next operations' in-flight marks, or the cycle's end) syncs the whole log, these frames included.
 // A process crash loses none of it (the frames are in the OS's cache); a power cut before that
 // next commit leaves the operation in flight, and resuming it looks the object up before acting,
 // as after any crash, so nothing is done twice.

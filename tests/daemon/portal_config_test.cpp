@@ -1,4 +1,4 @@
-// [portal] type = "smartvault": what is required, and errors with their position.
+// [portal] type = "smartvault": what is required, and errors with their position; concurrency.
 
 #include <gtest/gtest.h>
 
@@ -54,6 +54,20 @@ TEST_F(SmartvaultConfig, MissingAndWrongValuesAreNamedWithTheirPosition) {
         << text;
     EXPECT_NE(text.find("unknown key 'client_secret_file' in [portal] (smartvault)"), std::string::npos) << text;
     EXPECT_NE(text.find("taxsync.toml:9:23: requests_per_second must be"), std::string::npos) << text;
+}
+
+TEST_F(SmartvaultConfig, ConcurrencyHasADefaultAndABound) {
+    const std::string required =
+        "account = \"acme\"\napp_id = \"app\"\nprivate_key_file = \"app.key\"\nadmin_email = \"a@firm.example\"\n";
+    const auto defaults = load(required);
+    ASSERT_TRUE(defaults.has_value()) << all(defaults.error());
+    EXPECT_EQ(defaults->portal.concurrency, 4);
+    const auto eight = load(required + "concurrency = 8");
+    ASSERT_TRUE(eight.has_value()) << all(eight.error());
+    EXPECT_EQ(eight->portal.concurrency, 8);
+    const auto none = load(required + "concurrency = 0");
+    ASSERT_FALSE(none.has_value());
+    EXPECT_NE(all(none.error()).find("taxsync.toml:9:15: 'concurrency' must be between 1 and 64"), std::string::npos) << all(none.error());
 }
 
 TEST_F(SmartvaultConfig, KeyFileOthersCanReadOrThatIsNoKeyIsRefused) {

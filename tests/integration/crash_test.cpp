@@ -3,6 +3,7 @@
 // moments and started again until the work converges. After every run it checks what must hold at
 // any moment: no address invited twice, nobody with access outside their own clients, a sound
 // database; at the end, every eligible contact invited exactly once and nothing left in the outbox.
+// Runs alternate between concurrency 6 and 1 ([portal] concurrency).
 //
 //   TAXSYNC_CRASH_KILLS=500   kills to do (default 20)
 //   TAXSYNC_CRASH_SEED=N      seed for the kill moments, the data and the emulator's faults
@@ -178,8 +179,14 @@ TEST(CrashHarness, KilledAtRandomMomentsUnderFaultsTheWorkConvergesExactlyOnce) 
     Workspace workspace(emulator);
     // Quick retries: the harness is about outcomes, not about patience.
     // The safety gate is proven elsewhere; here every cycle may send what it plans.
-    workspace.write_config("max_attempts = 6\nbreaker_failures = 8\nbreaker_cooldown_seconds = 1\n",
-                           "[safety]\nmax_invitations = 0\nmax_revocations = 0\nmax_changed_percent = 0\n");
+    // Runs alternate between one operation at a time and several clients at once, so a kill also
+    // lands in the middle of a wave of operations in flight together.
+    const auto configure = [&](int concurrency) {
+        workspace.write_config("max_attempts = 6\nbreaker_failures = 8\nbreaker_cooldown_seconds = 1\nconcurrency = " +
+                                   std::to_string(concurrency) + "\n",
+                               "[safety]\nmax_invitations = 0\nmax_revocations = 0\nmax_changed_percent = 0\n");
+    };
+    configure(1);
     emulator.faults(hostile_network(seed));
 
     Firm firm;
@@ -194,6 +201,7 @@ TEST(CrashHarness, KilledAtRandomMomentsUnderFaultsTheWorkConvergesExactlyOnce) 
     std::uniform_int_distribution<int> moment_ms(30, 2500);
     while (kills < kills_wanted) {
         ++runs;
+        configure(runs % 2 == 0 ? 1 : 6);
         Process cycle(taxsync_binary(), {"--config", workspace.config_file().string(), "once"},
                       workspace.dir() / "logs");
         const auto moment = std::chrono::milliseconds(moment_ms(random));
@@ -216,6 +224,7 @@ TEST(CrashHarness, KilledAtRandomMomentsUnderFaultsTheWorkConvergesExactlyOnce) 
     int finishing_runs = 0;
     while (true) {
         ++finishing_runs;
+        configure(finishing_runs % 2 == 0 ? 1 : 6);
         const auto result = workspace.taxsync({"once"});
         checker.check_any_moment("finishing run " + std::to_string(finishing_runs));
         if (result.exit_code == 0) break;

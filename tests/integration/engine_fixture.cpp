@@ -6,7 +6,7 @@
 namespace taxsync::testing {
 
 EngineRig::EngineRig(const std::filesystem::path& dir, Emulator& emulator, engine::SyncPolicy policy,
-                     mapping::MappingRules rules)
+                     mapping::MappingRules rules, std::size_t concurrency)
     : dir_(dir), clock_(std::chrono::time_point_cast<SystemTime::duration>(std::chrono::system_clock::now())) {
     std::filesystem::create_directories(dir_ / "exports");
     connectors::register_builtin_connectors(registry_);
@@ -33,6 +33,10 @@ EngineRig::EngineRig(const std::filesystem::path& dir, Emulator& emulator, engin
 
     engine::EngineOptions options;
     options.policy = policy;
+    options.concurrency = concurrency;
+    options.make_portal = [this, settings]() -> std::unique_ptr<portal::Portal> {
+        return std::make_unique<portal::caseware::CasewarePortal>(settings, http_, clock_, log_);
+    };
     engine_ = std::make_unique<engine::Engine>(*store_, *portal_, connectors_, std::move(rules), clock_, log_, options);
 }
 

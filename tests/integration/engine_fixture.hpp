@@ -14,6 +14,7 @@
 #include "engine/engine.hpp"
 #include "portal/caseware/caseware_portal.hpp"
 #include "portal/curl_http_client.hpp"
+#include "portal/pooled_http_client.hpp"
 #include "store/store.hpp"
 #include "tests/integration/harness.hpp"
 #include "tests/support/manual_clock.hpp"
@@ -23,8 +24,9 @@ namespace taxsync::testing {
 class EngineRig {
 public:
     /// A fresh state file under `dir` for the emulator's portal; exports go to dir/exports.
+    /// `concurrency` clients are applied at once, each worker with its own adapter and HTTP handle.
     EngineRig(const std::filesystem::path& dir, Emulator& emulator, engine::SyncPolicy policy,
-              mapping::MappingRules rules = mapping::default_rules());
+              mapping::MappingRules rules = mapping::default_rules(), std::size_t concurrency = 1);
 
     /// Replaces the Lacerte export with these rows (header added).
     void write_export(const std::vector<std::string>& rows);
@@ -39,7 +41,9 @@ private:
     TaxIdHasher tax_ids_{std::string(32, 'k')};
     connectors::ConnectorRegistry registry_;
     std::unique_ptr<store::Store> store_;
-    portal::CurlHttpClient http_{portal::CurlOptions{}};
+    portal::PooledHttpClient http_{std::make_unique<portal::CurlHttpClient>(portal::CurlOptions{}), [] {
+        return Expected<std::unique_ptr<portal::HttpClient>>(std::make_unique<portal::CurlHttpClient>(portal::CurlOptions{}));
+    }};
     std::unique_ptr<portal::caseware::CasewarePortal> portal_;
     std::vector<std::unique_ptr<connectors::Connector>> connectors_;
     std::unique_ptr<engine::Engine> engine_;

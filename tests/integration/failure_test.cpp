@@ -153,7 +153,9 @@ TEST_F(FailureTest, LostAnswersNeverDuplicateAnInvitation) {
 
 TEST_F(FailureTest, PortalThatIsDownStopsTheCycleEarlyAndTheNextOneFinishes) {
     workspace.write_lacerte(rows(5));
-    workspace.write_config("max_attempts = 2\n");
+    // One operation at a time: three failed in a row end the cycle before the circuit opens (with
+    // several in flight the circuit opens first; Concurrency.* covers that).
+    workspace.write_config("max_attempts = 2\nconcurrency = 1\n");
     emulator.faults({{"rules", json::array({{{"path", "*"}, {"status", 503}}})}});
     const auto down = workspace.taxsync({"once"});
     EXPECT_EQ(down.exit_code, 1) << down.out;

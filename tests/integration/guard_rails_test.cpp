@@ -29,7 +29,9 @@ protected:
 
 TEST_F(GuardRailsTest, PortalDownOpensTheCircuitTheCycleStopsAndTheNextCycleResumes) {
     workspace.write_lacerte(clients(6));
-    workspace.write_config("max_attempts = 2\nbreaker_failures = 3\nbreaker_cooldown_seconds = 120\n");
+    // One request at a time, so the count of attempts below is exact (Concurrency.* covers waves).
+    workspace.write_config(
+        "max_attempts = 2\nbreaker_failures = 3\nbreaker_cooldown_seconds = 120\nconcurrency = 1\n");
     emulator.faults({{"rules", json::array({{{"path", "/entities"}, {"status", 503}}})}});
     const auto down = workspace.taxsync({"once"});
     EXPECT_EQ(down.exit_code, 1) << down.out << down.err;

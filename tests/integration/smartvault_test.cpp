@@ -49,6 +49,7 @@ TEST_F(SmartvaultTest, FailureEnvelopeInAnHttp200IsAFailureWithItsTextShown) {
 }
 
 TEST_F(SmartvaultTest, InvalidTokenIsRenewedOnceAndTheCallRepeated) {
+    workspace.write_config("concurrency = 1\n");  // one adapter: the sign-ins below are all of them
     workspace.write_lacerte(Exports::numbered_rows(2, "p"));
     // The delegation token is refused once in the middle of the cycle, as SmartVault does when it
     // has expired or been revoked: HTTP 400 invalid_token.
