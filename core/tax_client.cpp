@@ -85,9 +85,99 @@ nlohmann::json content_json(const TaxClient& client) {
     return out;
 }
 
+// The canonical text of content_json(client).dump() written directly, for the common case where
+// no value needs escaping: a change check runs for every client of every export read, and
+// building the JSON tree for it cost more than the rest of the comparison. Keys in the order
+// nlohmann::json keeps them (sorted). Returns false, leaving `out` unspecified, when a value holds
+// a byte JSON would escape or a non-ASCII one; the caller then uses the JSON tree.
+class CanonicalText {
+public:
+    bool key(std::string_view name, std::string_view value) {
+        for (const char c : value) {
+            const auto byte = static_cast<unsigned char>(c);
+            if (byte < 0x20 || byte >= 0x80 || c == '"' || c == '\\') return false;
+        }
+        separate();
+        out_ += '"';
+        out_ += name;
+        out_ += "\":\"";
+        out_ += value;
+        out_ += '"';
+        return true;
+    }
+    void open_object(std::string_view name) {
+        separate();
+        out_ += '"';
+        out_ += name;
+        out_ += "\":{";
+        first_ = true;
+    }
+    void open_array(std::string_view name) {
+        separate();
+        out_ += '"';
+        out_ += name;
+        out_ += "\":[";
+        first_ = true;
+    }
+    void open_element() {
+        separate();
+        out_ += '{';
+        first_ = true;
+    }
+    void close(char bracket) {
+        out_ += bracket;
+        first_ = false;
+    }
+    bool tax_id(std::string_view name, const std::optional<TaxIdFingerprint>& id) {
+        if (!id) return true;
+        open_object(name);
+        const bool plain = key("keyed_hash", id->keyed_hash) && key("last4", id->last4);
+        close('}');
+        return plain;
+    }
+    std::string& text() { return out_; }
+
+private:
+    void separate() {
+        if (!first_) out_ += ',';
+        first_ = false;
+    }
+    std::string out_ = "{";
+    bool first_ = true;
+};
+
+bool canonical_text(const TaxClient& client, std::string& text) {
+    CanonicalText out;
+    bool plain = out.key("business_name", client.business_name) && out.key("connector", client.connector.value()) &&
+                 out.tax_id("entity_tax_id", client.entity_tax_id) && out.key("id", client.id.value()) &&
+                 out.key("kind", to_string(client.kind)) && out.key("office", client.office);
+    if (!plain) return false;
+    out.open_array("people");
+    for (const Person& p : client.people) {
+        out.open_element();
+        plain = out.key("email", p.email) && out.key("email_status", to_string(p.email_status)) &&
+                out.key("first_name", p.first_name) && out.key("last_name", p.last_name) &&
+                out.key("middle_name", p.middle_name) && out.key("phone", p.phone) &&
+                out.key("role", to_string(p.role)) && out.tax_id("tax_id", p.tax_id);
+        if (!plain) return false;
+        out.close('}');
+    }
+    out.close(']');
+    plain = out.key("preparer", client.preparer) && out.key("return_type", client.return_type) &&
+            out.key("tax_year", client.tax_year);
+    if (!plain) return false;
+    out.close('}');
+    text = std::move(out.text());
+    return true;
+}
+
 }  // namespace
 
-std::string TaxClient::content_hash() const { return sha256_hex(content_json(*this).dump()); }
+std::string TaxClient::content_hash() const {
+    std::string text;
+    if (!canonical_text(*this, text)) text = content_json(*this).dump();
+    return sha256_hex(text);
+}
 
 void to_json(nlohmann::json& out, const TaxClient& client) {
     out = content_json(client);

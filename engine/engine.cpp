@@ -299,10 +299,16 @@ void Engine::read_sources(store::Store& store, const CycleId& cycle, CycleReport
                 change = ClientChange::Changed;
                 ++summary.changed;
             }
+            present.insert(client.id);
+            // A client exported as before costs no write: its record and people rows already say
+            // this. One back from absence is written, which clears its absence count.
+            const bool rewrite = change != ClientChange::Unchanged || existing->second.absent_count > 0 ||
+                                 existing->second.removal.has_value();
+            if (!rewrite) continue;
             store.upsert_client(client, hash, cycle);
             sync_people(store, client);
-            present.insert(client.id);
             const ClientKey key{client.connector, client.id};
+            if (change == ClientChange::Unchanged) continue;
             intake.changes[key] = change;
             intake.read.insert_or_assign(key, std::move(client));
         }
@@ -363,6 +369,15 @@ void Engine::plan(const CycleId& cycle, CycleReport& report, Intake& intake) {
     mapping::PlanContext context(options_.policy.removal != RemovalPolicy::Preserve);
     std::size_t known_clients = 0;
     std::size_t changed_clients = 0;
+    // Under the rules that settled the store, a client with a current applied mark that is not
+    // absent has nothing to plan: only the others are read. Otherwise (new rules, or a store from
+    // an older taxsync) every client is looked at once, and marks of other rules are cleared.
+    const bool settled = store_.settled_rules() == rules_fingerprint_;
+    std::map<ClientKey, store::Review> reviews;
+    for (store::Review& review : store_.reviews()) {
+        ClientKey key{review.connector, review.client};
+        reviews.emplace(std::move(key), std::move(review));
+    }
     const Enqueue enqueue = [&](const ClientKey& key, std::string display_name, ClientChange change,
                              std::vector<mapping::Action> actions, std::vector<std::string> notes) {
         std::vector<store::NewOperation> operations;
@@ -375,14 +390,24 @@ void Engine::plan(const CycleId& cycle, CycleReport& report, Intake& intake) {
         report.plan.push_back({key.first, key.second, std::move(display_name), change, std::move(actions), std::move(notes)});
     };
 
+    // Clients not read below (settled ones) are known, neither new nor removed: counted in SQL,
+    // and only when the gate's share of changed clients needs the figure.
+    std::int64_t visited_not_removed = 0;
     for (const auto& connector : connectors_) {
-        for (const auto& [id, row] : store_.snapshot(connector->name())) {
+        const auto rows = settled ? store_.unsettled(connector->name()) : store_.snapshot(connector->name());
+        for (const auto& [id, row] : rows) {
+            if (!row.removal) ++visited_not_removed;
             const ClientKey key{connector->name(), id};
             const auto change = intake.changes.find(key);
             const ClientChange how = change != intake.changes.end() ? change->second : ClientChange::Unchanged;
             if (how != ClientChange::Added && !row.removal) ++known_clients;
+            if (!settled && row.applied_hash &&
+                *row.applied_hash != applied_hash(row.content_hash, rules_fingerprint_)) {
+                store_.clear_applied(key.first, key.second);
+            }
             if (resumed_index.count(key) != 0) continue;
-            if (const auto review = store_.review(key.first, key.second)) {
+            if (const auto found = reviews.find(key); found != reviews.end()) {
+                const store::Review* review = &found->second;
                 if (review->state == store::ReviewState::Open && row.applied_hash != applied_hash(row.content_hash, rules_fingerprint_)) {
                     report.reviews.push_back(key.first.value() + ":" + key.second.value() + ": " + review->reason);
                 }
@@ -429,6 +454,12 @@ void Engine::plan(const CycleId& cycle, CycleReport& report, Intake& intake) {
             enqueue(key, client->display_name(), how, std::move(actions), desired.notes);
         }
     }
+    if (settled && changed_clients > 0 && options_.policy.limits.max_changed_percent > 0) {
+        std::int64_t not_removed = 0;
+        for (const auto& connector : connectors_) not_removed += store_.known_clients(connector->name());
+        known_clients += static_cast<std::size_t>(std::max<std::int64_t>(0, not_removed - visited_not_removed));
+    }
+    if (!settled) store_.set_settled_rules(rules_fingerprint_);
     plan_reminders(report, resumed_index, enqueue);
     apply_gate(cycle, report, first_new, known_clients, changed_clients);
 }
@@ -911,7 +942,8 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
         const auto remaining = mapping::plan_client(
             mapping::desire(*client, rules_), known_state(store_, key.first, key.second),
             [&](const std::string& email) { return portal_has_contact(store_, email); }, context);
-        if (remaining.empty()) store_.set_applied(key.first, key.second, applied_hash(client->content_hash(), rules_fingerprint_));
+        if (remaining.empty())
+            store_.set_applied(key.first, key.second, applied_hash(snapshot->content_hash, rules_fingerprint_));
     }
 }
 

@@ -210,6 +210,16 @@ CREATE TABLE staged (
 );
 CREATE INDEX outbox_by_cycle ON outbox(cycle_id, state);
 )sql",
+    // 2 -> 3: a cycle on an unchanged export reads only the clients and operations with work left.
+    R"sql(
+CREATE INDEX clients_unsettled ON clients(connector) WHERE applied_hash IS NULL OR absent_count > 0;
+CREATE INDEX clients_known ON clients(connector) WHERE removal IS NULL;
+-- Invited contacts due for a read-back, in the order they are checked (contacts_to_check).
+CREATE INDEX contacts_to_check ON contacts(coalesce(checked_at, invited_at, 0), email)
+    WHERE state = 'invited' AND contact_id IS NOT NULL;
+-- Operations held at the safety gate (replace_held, held_cycle), not every operation ever run.
+CREATE INDEX outbox_held ON outbox(cycle_id, state) WHERE state = 'held';
+)sql",
 };
 
 }  // namespace

@@ -83,6 +83,20 @@ bool Statement::column_is_null(int index) const {
     return sqlite3_column_type(statement_.get(), index) == SQLITE_NULL;
 }
 
+void ReturnToCache::operator()(Statement* statement) const {
+    statement->reset();
+    statement->borrowed_ = false;
+}
+
+CachedStatement Database::cached(std::string_view sql) {
+    auto found = cache_->find(sql);
+    if (found == cache_->end()) found = cache_->emplace(std::string(sql), Statement(handle(), sql)).first;
+    Statement& statement = found->second;
+    if (statement.borrowed_) throw Error(SQLITE_MISUSE, "cached statement used twice at once: " + std::string(sql));
+    statement.borrowed_ = true;
+    return CachedStatement(&statement);
+}
+
 Expected<Database> Database::open(const std::filesystem::path& path, OpenMode mode, int busy_timeout_ms) {
     sqlite3* raw = nullptr;
     const int flags = (mode == OpenMode::ReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |

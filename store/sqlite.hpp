@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -56,6 +57,8 @@ public:
         }
     }
     void reset();
+    /// True while borrowed from a Database's cache.
+    [[nodiscard]] bool borrowed() const { return borrowed_; }
 
     [[nodiscard]] std::int64_t column_int(int index) const;
     [[nodiscard]] double column_double(int index) const;
@@ -68,11 +71,21 @@ private:
     struct Finalize {
         void operator()(sqlite3_stmt* statement) const { sqlite3_finalize(statement); }
     };
+    friend class Database;
+    friend struct ReturnToCache;
     sqlite3* db_;
     std::unique_ptr<sqlite3_stmt, Finalize> statement_;
+    bool borrowed_ = false;
 };
 
 enum class OpenMode { ReadWrite, ReadOnly };
+
+/// Puts a cached statement back: reset, so it holds no read snapshot open, and free for the next use.
+struct ReturnToCache {
+    void operator()(Statement* statement) const;
+};
+/// A statement borrowed from Database::cached(); returned to the cache when it goes out of scope.
+using CachedStatement = std::unique_ptr<Statement, ReturnToCache>;
 
 class Database {
 public:
@@ -83,6 +96,12 @@ public:
     /// Runs one or more statements separated by semicolons.
     void exec(std::string_view sql);
     [[nodiscard]] Statement prepare(std::string_view sql) { return {handle(), sql}; }
+    /// The statement for `sql`, prepared on first use and kept for the life of the connection, so
+    /// calls made once per client do not parse their SQL again each time. The same SQL cannot be
+    /// borrowed twice at once (a nested use is a bug: it throws).
+    [[nodiscard]] CachedStatement cached(std::string_view sql);
+    /// How many distinct statements the cache holds (for tests and diagnostics).
+    [[nodiscard]] std::size_t cached_statements() const { return cache_->size(); }
     /// Convenience for a single-value query; nullopt when there is no row or the value is NULL.
     std::optional<std::int64_t> query_int(std::string_view sql);
     std::optional<std::string> query_text(std::string_view sql);
@@ -99,8 +118,12 @@ private:
     Database(std::unique_ptr<sqlite3, Close> db, std::filesystem::path path)
         : db_(std::move(db)), path_(std::move(path)) {}
 
+    // Declared after db_: the statements are finalized before the connection closes. Held through
+    // a pointer so that moving the Database leaves borrowed statements where they are.
     std::unique_ptr<sqlite3, Close> db_;
     std::filesystem::path path_;
+    std::unique_ptr<std::map<std::string, Statement, std::less<>>> cache_ =
+        std::make_unique<std::map<std::string, Statement, std::less<>>>();
 };
 
 /// BEGIN IMMEDIATE on construction; rolls back on destruction unless commit() was called.

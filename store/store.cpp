@@ -243,10 +243,10 @@ std::optional<CycleRecord> Store::cycle(const CycleId& cycle) {
 // ---- intake -----------------------------------------------------------------------------------
 
 std::optional<std::string> Store::source_fingerprint(const ConnectorName& connector) {
-    auto row = db_.prepare("SELECT fingerprint FROM sources WHERE connector = ?1");
-    row.bind_all(connector.value());
-    if (!row.step()) return std::nullopt;
-    return row.column_text(0);
+    auto row = db_.cached("SELECT fingerprint FROM sources WHERE connector = ?1");
+    row->bind_all(connector.value());
+    if (!row->step()) return std::nullopt;
+    return row->column_text(0);
 }
 
 void Store::record_read(const ConnectorName& connector, const std::string& fingerprint, const CycleId& cycle,
@@ -301,10 +301,49 @@ std::map<ClientId, SnapshotRow> Store::snapshot(const ConnectorName& connector) 
 }
 
 std::optional<SnapshotRow> Store::snapshot_row(const ConnectorName& connector, const ClientId& client) {
-    auto row = db_.prepare("SELECT " + std::string(kSnapshotColumns) + " FROM clients WHERE connector = ?1 AND client_id = ?2");
-    row.bind_all(connector.value(), client.value());
-    if (!row.step()) return std::nullopt;
-    return snapshot_from(row);
+    auto row =
+        db_.cached("SELECT " + std::string(kSnapshotColumns) + " FROM clients WHERE connector = ?1 AND client_id = ?2");
+    row->bind_all(connector.value(), client.value());
+    if (!row->step()) return std::nullopt;
+    return snapshot_from(*row);
+}
+
+std::map<ClientId, SnapshotRow> Store::unsettled(const ConnectorName& connector) {
+    std::map<ClientId, SnapshotRow> out;
+    // Served by the partial index clients_unsettled: the cost follows the clients with work, not the firm.
+    auto row = db_.cached("SELECT " + std::string(kSnapshotColumns) +
+                          " FROM clients WHERE connector = ?1 AND (applied_hash IS NULL OR absent_count > 0)");
+    row->bind_all(connector.value());
+    while (row->step()) {
+        SnapshotRow snapshot = snapshot_from(*row);
+        out.emplace(snapshot.client, std::move(snapshot));
+    }
+    return out;
+}
+
+std::int64_t Store::known_clients(const ConnectorName& connector) {
+    auto row = db_.cached("SELECT count(*) FROM clients WHERE connector = ?1 AND removal IS NULL");
+    row->bind_all(connector.value());
+    row->step();
+    return row->column_int(0);
+}
+
+void Store::clear_applied(const ConnectorName& connector, const ClientId& client) {
+    db_.cached("UPDATE clients SET applied_hash = NULL WHERE connector = ?1 AND client_id = ?2")
+        ->bind_all(connector.value(), client.value())
+        .run();
+}
+
+std::optional<std::string> Store::settled_rules() {
+    return db_.query_text("SELECT value FROM meta WHERE key = 'settled_rules'");
+}
+
+void Store::set_settled_rules(const std::string& rules_fingerprint) {
+    db_.prepare(
+           "INSERT INTO meta(key, value) VALUES ('settled_rules', ?1) ON CONFLICT(key) DO UPDATE SET value = "
+           "excluded.value")
+        .bind_all(rules_fingerprint)
+        .run();
 }
 
 std::vector<ConnectorName> Store::snapshot_connectors() {
@@ -316,12 +355,13 @@ std::vector<ConnectorName> Store::snapshot_connectors() {
 
 void Store::upsert_client(const TaxClient& client, const std::string& content_hash, const CycleId& cycle) {
     const nlohmann::json record = client;
-    db_.prepare(
+    db_.cached(
            "INSERT INTO clients(connector, client_id, record, content_hash, first_seen_cycle, last_seen_cycle) "
            "VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT(connector, client_id) DO UPDATE SET record = excluded.record, "
            "content_hash = excluded.content_hash, last_seen_cycle = excluded.last_seen_cycle, absent_count = 0, "
-           "removed_at = NULL, removal = NULL")
-        .bind_all(client.connector.value(), client.id.value(), record.dump(), content_hash, cycle.value())
+           "removed_at = NULL, removal = NULL, "
+           "applied_hash = CASE WHEN clients.content_hash = excluded.content_hash THEN clients.applied_hash END")
+        ->bind_all(client.connector.value(), client.id.value(), record.dump(), content_hash, cycle.value())
         .run();
 }
 
@@ -342,8 +382,9 @@ void Store::count_absences(const ConnectorName& connector, const std::set<Client
 }
 
 void Store::set_applied(const ConnectorName& connector, const ClientId& client, const std::string& applied_hash) {
-    db_.prepare("UPDATE clients SET applied_hash = ?1 WHERE connector = ?2 AND client_id = ?3")
-        .bind_all(applied_hash, connector.value(), client.value())
+    // An empty mark (an administrator asked for the client to be planned again) is stored as none.
+    db_.cached("UPDATE clients SET applied_hash = NULLIF(?1, '') WHERE connector = ?2 AND client_id = ?3")
+        ->bind_all(applied_hash, connector.value(), client.value())
         .run();
 }
 
@@ -362,10 +403,10 @@ void Store::mark_removed(const ConnectorName& connector, const ClientId& client,
 }
 
 std::optional<TaxClient> Store::load_client(const ConnectorName& connector, const ClientId& client) {
-    auto row = db_.prepare("SELECT record FROM clients WHERE connector = ?1 AND client_id = ?2");
-    row.bind_all(connector.value(), client.value());
-    if (!row.step()) return std::nullopt;
-    return nlohmann::json::parse(row.column_text(0)).get<TaxClient>();
+    auto row = db_.cached("SELECT record FROM clients WHERE connector = ?1 AND client_id = ?2");
+    row->bind_all(connector.value(), client.value());
+    if (!row->step()) return std::nullopt;
+    return nlohmann::json::parse(row->column_text(0)).get<TaxClient>();
 }
 
 // ---- links ------------------------------------------------------------------------------------
@@ -380,12 +421,12 @@ EntityLink entity_from(const sqlite::Statement& row) {
 }  // namespace
 
 std::optional<EntityLink> Store::entity_link(const ConnectorName& connector, const ClientId& client) {
-    auto row = db_.prepare(
+    auto row = db_.cached(
         "SELECT connector, client_id, entity_id, external_key, name, origin FROM entities "
         "WHERE connector = ?1 AND client_id = ?2");
-    row.bind_all(connector.value(), client.value());
-    if (!row.step()) return std::nullopt;
-    return entity_from(row);
+    row->bind_all(connector.value(), client.value());
+    if (!row->step()) return std::nullopt;
+    return entity_from(*row);
 }
 
 std::optional<EntityLink> Store::entity_link_by_key(const std::string& external_key) {
@@ -407,17 +448,17 @@ void Store::save_entity_link(const EntityLink& link) {
 }
 
 std::optional<ContactRow> Store::contact_by_email(const std::string& email) {
-    auto row = db_.prepare("SELECT " + std::string(kContactColumns) + " FROM contacts WHERE email = ?1");
-    row.bind_all(email);
-    if (!row.step()) return std::nullopt;
-    return contact_from(row);
+    auto row = db_.cached("SELECT " + std::string(kContactColumns) + " FROM contacts WHERE email = ?1");
+    row->bind_all(email);
+    if (!row->step()) return std::nullopt;
+    return contact_from(*row);
 }
 
 std::optional<ContactRow> Store::contact_by_id(const ContactId& contact) {
-    auto row = db_.prepare("SELECT " + std::string(kContactColumns) + " FROM contacts WHERE contact_id = ?1");
-    row.bind_all(contact.value());
-    if (!row.step()) return std::nullopt;
-    return contact_from(row);
+    auto row = db_.cached("SELECT " + std::string(kContactColumns) + " FROM contacts WHERE contact_id = ?1");
+    row->bind_all(contact.value());
+    if (!row->step()) return std::nullopt;
+    return contact_from(*row);
 }
 
 void Store::save_contact(const ContactRow& contact) {
@@ -443,27 +484,33 @@ void Store::change_contact_email(const ContactId& contact, const std::string& ne
 
 std::vector<PersonRow> Store::people(const ConnectorName& connector, const ClientId& client) {
     std::vector<PersonRow> out;
-    auto row = db_.prepare(
-        "SELECT role, display_name, email, email_status, contact_id FROM people WHERE connector = ?1 AND client_id = ?2 "
+    auto row = db_.cached(
+        "SELECT role, display_name, email, email_status, contact_id FROM people WHERE connector = ?1 AND client_id = "
+        "?2 "
         "ORDER BY role DESC");
-    row.bind_all(connector.value(), client.value());
-    while (row.step()) {
-        PersonRow person{connector, client, role_from(row.column_text(0)), row.column_text(1), row.column_text(2),
-                         email_status_from(row.column_text(3)), std::nullopt};
-        if (auto id = row.column_optional_text(4)) person.contact = ContactId(*id);
+    row->bind_all(connector.value(), client.value());
+    while (row->step()) {
+        PersonRow person{connector,
+                         client,
+                         role_from(row->column_text(0)),
+                         row->column_text(1),
+                         row->column_text(2),
+                         email_status_from(row->column_text(3)),
+                         std::nullopt};
+        if (auto id = row->column_optional_text(4)) person.contact = ContactId(*id);
         out.push_back(std::move(person));
     }
     return out;
 }
 
 void Store::save_person(const PersonRow& person) {
-    db_.prepare(
+    db_.cached(
            "INSERT INTO people(connector, client_id, role, display_name, email, email_status, contact_id) "
            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(connector, client_id, role) DO UPDATE SET "
            "display_name = excluded.display_name, email = excluded.email, email_status = excluded.email_status, "
            "contact_id = excluded.contact_id")
-        .bind_all(person.connector.value(), person.client.value(), to_string(person.role), person.display_name,
-                  person.email, to_string(person.email_status), optional_id(person.contact))
+        ->bind_all(person.connector.value(), person.client.value(), to_string(person.role), person.display_name,
+                   person.email, to_string(person.email_status), optional_id(person.contact))
         .run();
 }
 
@@ -471,8 +518,8 @@ void Store::remove_people_except(const ConnectorName& connector, const ClientId&
                                  const std::set<PersonRole>& roles) {
     for (PersonRole role : {PersonRole::Taxpayer, PersonRole::Spouse}) {
         if (roles.count(role) != 0) continue;
-        db_.prepare("DELETE FROM people WHERE connector = ?1 AND client_id = ?2 AND role = ?3")
-            .bind_all(connector.value(), client.value(), to_string(role))
+        db_.cached("DELETE FROM people WHERE connector = ?1 AND client_id = ?2 AND role = ?3")
+            ->bind_all(connector.value(), client.value(), to_string(role))
             .run();
     }
 }
@@ -499,10 +546,10 @@ std::optional<std::pair<ConnectorName, ClientId>> Store::client_of_contact(const
 }
 
 std::int64_t Store::people_linked_to(const ContactId& contact) {
-    auto row = db_.prepare("SELECT count(*) FROM people WHERE contact_id = ?1");
-    row.bind_all(contact.value());
-    row.step();
-    return row.column_int(0);
+    auto row = db_.cached("SELECT count(*) FROM people WHERE contact_id = ?1");
+    row->bind_all(contact.value());
+    row->step();
+    return row->column_int(0);
 }
 
 std::optional<GroupId> Store::group(const std::string& name) {
@@ -535,19 +582,20 @@ void Store::save_folder(const EntityId& entity, const std::string& path, const F
 
 std::set<std::string> Store::folder_paths(const EntityId& entity) {
     std::set<std::string> out;
-    auto row = db_.prepare("SELECT path FROM folders WHERE entity_id = ?1");
-    row.bind_all(entity.value());
-    while (row.step()) out.insert(row.column_text(0));
+    auto row = db_.cached("SELECT path FROM folders WHERE entity_id = ?1");
+    row->bind_all(entity.value());
+    while (row->step()) out.insert(row->column_text(0));
     return out;
 }
 
 std::set<Grant> Store::grants(const ConnectorName& connector, const ClientId& client) {
     std::set<Grant> out;
-    auto row = db_.prepare("SELECT contact_id, kind, target, access FROM grants WHERE connector = ?1 AND client_id = ?2");
-    row.bind_all(connector.value(), client.value());
-    while (row.step()) {
-        out.insert({ContactId(row.column_text(0)), grant_kind_from(row.column_text(1)), row.column_text(2),
-                    row.column_text(3)});
+    auto row =
+        db_.cached("SELECT contact_id, kind, target, access FROM grants WHERE connector = ?1 AND client_id = ?2");
+    row->bind_all(connector.value(), client.value());
+    while (row->step()) {
+        out.insert({ContactId(row->column_text(0)), grant_kind_from(row->column_text(1)), row->column_text(2),
+                    row->column_text(3)});
     }
     return out;
 }
@@ -623,14 +671,14 @@ std::vector<OperationId> Store::enqueue(const CycleId& cycle, const std::vector<
     std::vector<OperationId> ids;
     ids.reserve(operations.size());
     // The key is fixed when the operation is written, so every retry and every restart sends the same one.
-    auto insert = db_.prepare(
+    auto insert = db_.cached(
         "INSERT INTO outbox(cycle_id, connector, client_id, kind, payload, idempotency_key, created_at, updated_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)");
     for (const NewOperation& operation : operations) {
-        insert.bind_all(cycle.value(), operation.connector.value(), operation.client.value(), operation.kind,
-                        operation.payload_json, "taxsync-" + install_id_ + "-" + to_hex(random_bytes(12)), now());
-        insert.run();
-        insert.reset();
+        insert->bind_all(cycle.value(), operation.connector.value(), operation.client.value(), operation.kind,
+                         operation.payload_json, "taxsync-" + install_id_ + "-" + to_hex(random_bytes(12)), now());
+        insert->run();
+        insert->reset();
         ids.emplace_back(db_.last_insert_rowid());
     }
     return ids;

@@ -247,12 +247,26 @@ public:
     std::map<ClientId, SnapshotRow> snapshot(const ConnectorName& connector);
     std::optional<SnapshotRow> snapshot_row(const ConnectorName& connector, const ClientId& client);
     std::vector<ConnectorName> snapshot_connectors();
+    /// Clients with work possibly left: no applied mark for their current record, or absent.
+    /// Together with settled_rules() this lets a cycle skip every client the portal already matches.
+    std::map<ClientId, SnapshotRow> unsettled(const ConnectorName& connector);
+    /// Clients of `connector` the removal policy has not acted on (the safety gate's "known clients").
+    std::int64_t known_clients(const ConnectorName& connector);
+    /// The rules fingerprint for which every applied mark is either current or cleared; nullopt
+    /// until a cycle has looked at every client under the present rules.
+    std::optional<std::string> settled_rules();
+    void set_settled_rules(const std::string& rules_fingerprint);
+    /// Writes the client's record when it is new or changed, or back from absence; a client whose
+    /// content hash did not change keeps its applied mark, one whose content changed loses it.
+    /// `last_seen_cycle` is the last cycle that wrote the row.
     void upsert_client(const TaxClient& client, const std::string& content_hash, const CycleId& cycle);
     /// Increments absent_count for clients of `connector` not in `present`.
     void count_absences(const ConnectorName& connector, const std::set<ClientId>& present);
     /// The source was not read again (unchanged): clients already absent count one more cycle.
     void count_absences_again(const ConnectorName& connector);
+    /// An empty `applied_hash` clears the mark: the client is planned again on the next cycle.
     void set_applied(const ConnectorName& connector, const ClientId& client, const std::string& applied_hash);
+    void clear_applied(const ConnectorName& connector, const ClientId& client);
     /// The removal policy acted on an absent client; cleared when the client is exported again.
     void mark_removed(const ConnectorName& connector, const ClientId& client, std::string_view removal);
     std::optional<TaxClient> load_client(const ConnectorName& connector, const ClientId& client);

@@ -54,5 +54,64 @@ TEST(Sqlite, OpeningAFileInAMissingFolderIsARoutineError) {
     EXPECT_NE(db.error().message.find("x.db"), std::string::npos);
 }
 
+TEST(Sqlite, CachedStatementIsPreparedOnceAndResetForTheNextUse) {
+    Database db = Database::open_in_memory();
+    db.exec("CREATE TABLE t(x INTEGER)");
+    for (int i = 0; i < 3; ++i) db.cached("INSERT INTO t VALUES (?1)")->bind_all(i).run();
+    EXPECT_EQ(db.cached_statements(), 1U);
+    {
+        // Left after its first row: going out of scope resets it, so no read stays open.
+        auto row = db.cached("SELECT x FROM t ORDER BY x");
+        ASSERT_TRUE(row->step());
+        EXPECT_EQ(row->column_int(0), 0);
+    }
+    auto again = db.cached("SELECT x FROM t ORDER BY x");
+    ASSERT_TRUE(again->step());
+    EXPECT_EQ(again->column_int(0), 0);
+    EXPECT_EQ(db.cached_statements(), 2U);
+}
+
+TEST(Sqlite, CachedStatementForgetsTheBindingsOfItsLastUse) {
+    Database db = Database::open_in_memory();
+    db.exec("CREATE TABLE t(x INTEGER, y TEXT)");
+    db.cached("INSERT INTO t VALUES (?1, ?2)")->bind_all(1, "one").run();
+    db.cached("INSERT INTO t VALUES (?1, ?2)")->bind(1, 2).run();  // ?2 not bound this time: NULL
+    EXPECT_EQ(db.query_int("SELECT count(*) FROM t WHERE y IS NULL"), 1);
+}
+
+TEST(Sqlite, CachedStatementBorrowedTwiceAtOnceIsRefused) {
+    Database db = Database::open_in_memory();
+    db.exec("CREATE TABLE t(x INTEGER)");
+    auto outer = db.cached("SELECT x FROM t");
+    EXPECT_THROW((void)db.cached("SELECT x FROM t"), Error);
+    outer.reset();
+    EXPECT_NO_THROW((void)db.cached("SELECT x FROM t"));
+}
+
+TEST(Sqlite, CachedStatementsSurviveMovingTheDatabaseAndASchemaChange) {
+    Database first = Database::open_in_memory();
+    first.exec("CREATE TABLE t(x INTEGER)");
+    first.cached("INSERT INTO t(x) VALUES (?1)")->bind_all(7).run();
+    Database db = std::move(first);
+    db.exec("ALTER TABLE t ADD COLUMN y TEXT");
+    db.cached("INSERT INTO t(x) VALUES (?1)")->bind_all(8).run();  // the same statement, re-prepared by SQLite
+    EXPECT_EQ(db.query_int("SELECT sum(x) FROM t"), 15);
+}
+
+TEST(Sqlite, CachedStatementSeesWritesOfOtherConnections) {
+    testing::TempDir dir;
+    auto writer = Database::open(dir.path() / "x.db", OpenMode::ReadWrite).value();
+    writer.exec("PRAGMA journal_mode=WAL; CREATE TABLE t(x INTEGER)");
+    auto reader = Database::open(dir.path() / "x.db", OpenMode::ReadOnly).value();
+    const auto count = [&] {
+        auto row = reader.cached("SELECT count(*) FROM t");
+        row->step();
+        return row->column_int(0);
+    };
+    EXPECT_EQ(count(), 0);
+    writer.exec("INSERT INTO t VALUES (1)");
+    EXPECT_EQ(count(), 1);  // the earlier use left no read transaction behind
+}
+
 }  // namespace
 }  // namespace taxsync::sqlite
