@@ -4,6 +4,8 @@
 #    toml++, CLI11, and spdlog and fmt in their header-only modes;
 #  - SQLite compiled from the amalgamation, generated from Debian's sqlite3 source package (with
 #    Debian's patches) that scripts/install-deps unpacks into TAXSYNC_SQLITE_SOURCE;
+#  - libzip and pugixml (the xlsx reader) compiled from Debian's source packages the same way, and
+#    zlib from Debian's mingw build of it (libz-mingw-w64-dev), all linked statically;
 #  - no libcurl and no OpenSSL: WinHTTP and BCrypt, parts of Windows, take their place.
 
 # Only these folders of /usr/include are made visible, through links: /usr/include itself would
@@ -69,6 +71,45 @@ target_include_directories(taxsync_sqlite3 SYSTEM PUBLIC ${sqlite_amalgamation})
 target_compile_definitions(taxsync_sqlite3 PRIVATE SQLITE_THREADSAFE=1 SQLITE_OMIT_LOAD_EXTENSION)
 set_target_properties(taxsync_sqlite3 PROPERTIES UNITY_BUILD OFF)
 add_library(SQLite::SQLite3 ALIAS taxsync_sqlite3)
+
+# pugixml: one source file.
+set(TAXSYNC_PUGIXML_SOURCE "/usr/local/src/taxsync-deps/pugixml" CACHE PATH
+    "Debian's pugixml source package, unpacked with its patches (scripts/install-deps)")
+if(NOT EXISTS ${TAXSYNC_PUGIXML_SOURCE}/src/pugixml.cpp)
+  message(FATAL_ERROR "${TAXSYNC_PUGIXML_SOURCE} holds no pugixml source: run scripts/install-deps")
+endif()
+add_library(taxsync_pugixml STATIC ${TAXSYNC_PUGIXML_SOURCE}/src/pugixml.cpp)
+target_include_directories(taxsync_pugixml SYSTEM PUBLIC ${TAXSYNC_PUGIXML_SOURCE}/src)
+add_library(pugixml::pugixml ALIAS taxsync_pugixml)
+
+# libzip: its own CMake project as a subdirectory, static, deflate only (zlib), no encryption,
+# none of its tools, tests or documentation; built only because the connectors link it.
+set(TAXSYNC_LIBZIP_SOURCE "/usr/local/src/taxsync-deps/libzip" CACHE PATH
+    "Debian's libzip source package, unpacked with its patches (scripts/install-deps)")
+if(NOT EXISTS ${TAXSYNC_LIBZIP_SOURCE}/CMakeLists.txt)
+  message(FATAL_ERROR "${TAXSYNC_LIBZIP_SOURCE} holds no libzip source: run scripts/install-deps")
+endif()
+find_library(TAXSYNC_MINGW_ZLIB NAMES libz.a REQUIRED)  # the static one, not zlib1.dll's import library
+find_path(TAXSYNC_MINGW_ZLIB_INCLUDE zlib.h REQUIRED)
+function(taxsync_add_libzip)
+  # Options set here, not in the cache: libzip's old minimum version would otherwise reset them.
+  set(CMAKE_POLICY_DEFAULT_CMP0077 NEW)
+  set(CMAKE_POLICY_DEFAULT_CMP0063 NEW)
+  set(ZLIB_LIBRARY ${TAXSYNC_MINGW_ZLIB})
+  set(ZLIB_INCLUDE_DIR ${TAXSYNC_MINGW_ZLIB_INCLUDE})
+  set(BUILD_SHARED_LIBS OFF)
+  set(LIBZIP_DO_INSTALL OFF)
+  foreach(feature COMMONCRYPTO GNUTLS MBEDTLS OPENSSL WINDOWS_CRYPTO BZIP2 LZMA ZSTD)
+    set(ENABLE_${feature} OFF)
+  endforeach()
+  foreach(part TOOLS REGRESS EXAMPLES DOC)
+    set(BUILD_${part} OFF)
+  endforeach()
+  add_subdirectory(${TAXSYNC_LIBZIP_SOURCE} ${PROJECT_BINARY_DIR}/libzip EXCLUDE_FROM_ALL SYSTEM)
+  set_target_properties(zip PROPERTIES UNITY_BUILD OFF)
+endfunction()
+taxsync_add_libzip()
+add_library(PkgConfig::LIBZIP ALIAS zip)
 
 find_package(Threads REQUIRED)
 add_compile_definitions(_WIN32_WINNT=0x0A00 WIN32_LEAN_AND_MEAN NOMINMAX UNICODE _UNICODE)

@@ -23,7 +23,8 @@ struct ProgramRun {
 };
 
 /// Starts `argv` (argv[0] looked up in PATH) in `directory` with stdin from /dev/null, in a process
-/// group of its own. Fails only when the program cannot be started at all.
+/// group of its own (on Windows: stdin from NUL, in a job object). Fails only when the program
+/// cannot be started at all.
 Expected<ProgramRun> run_program(const std::vector<std::string>& argv, const std::filesystem::path& directory,
                                  std::chrono::milliseconds timeout, std::size_t max_output);
 

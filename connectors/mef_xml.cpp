@@ -13,7 +13,7 @@
 namespace taxsync::connectors {
 namespace {
 
-std::string in_quotes(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string single_quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
 
 /// Trimmed text of the first child (by any of `names`) of `parent`.
 std::string child_text(const pugi::xml_node& parent, std::initializer_list<std::string_view> names) {
@@ -117,7 +117,7 @@ private:
         out.phone = std::move(phone);
         out.tax_id = std::move(id);
         if (!assign_email(out, email)) {
-            report(line, Severity::Warning, "invalid email " + in_quotes(email) + ": not invitable");
+            report(line, Severity::Warning, "invalid email " + single_quoted(email) + ": not invitable");
         }
         return out;
     }

@@ -38,9 +38,19 @@ struct Sha256::Context {
     EVP_MD_CTX* md = EVP_MD_CTX_new();
 };
 
-void HmacSha256::FreeContext::operator()(evp_md_ctx_st* context) const { EVP_MD_CTX_free(context); }
+// The key's inner and outer blocks, each already hashed (RFC 2104).
+struct HmacSha256::KeyState {
+    EVP_MD_CTX* inner = EVP_MD_CTX_new();
+    EVP_MD_CTX* outer = EVP_MD_CTX_new();
+};
 
-HmacSha256::HmacSha256(std::string_view key) : inner_(EVP_MD_CTX_new()), outer_(EVP_MD_CTX_new()) {
+void HmacSha256::FreeKeyState::operator()(KeyState* state) const {
+    EVP_MD_CTX_free(state->inner);
+    EVP_MD_CTX_free(state->outer);
+    std::default_delete<KeyState>()(state);
+}
+
+HmacSha256::HmacSha256(std::string_view key) : key_(std::make_unique<KeyState>().release()) {
     constexpr std::size_t kBlock = 64;  // SHA-256's block size (RFC 2104)
     unsigned char block[kBlock] = {};
     if (key.size() > kBlock) {
@@ -49,27 +59,27 @@ HmacSha256::HmacSha256(std::string_view key) : inner_(EVP_MD_CTX_new()), outer_(
         std::copy(key.begin(), key.end(), reinterpret_cast<char*>(block));
     }
     unsigned char pad[kBlock];
-    const auto start = [&](evp_md_ctx_st* context, unsigned char mask) {
+    const auto start = [&](EVP_MD_CTX* context, unsigned char mask) {
         for (std::size_t i = 0; i < kBlock; ++i) pad[i] = static_cast<unsigned char>(block[i] ^ mask);
         if (context == nullptr || EVP_DigestInit_ex(context, EVP_sha256(), nullptr) != 1 ||
             EVP_DigestUpdate(context, pad, kBlock) != 1) {
             throw std::runtime_error("HMAC-SHA256 init failed");
         }
     };
-    start(inner_.get(), 0x36);
-    start(outer_.get(), 0x5c);
+    start(key_->inner, 0x36);
+    start(key_->outer, 0x5c);
 }
 
 std::string HmacSha256::hex(std::string_view data) const {
-    const std::unique_ptr<evp_md_ctx_st, FreeContext> context(EVP_MD_CTX_new());
+    const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
     unsigned char inner_digest[EVP_MAX_MD_SIZE];
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int inner_length = 0;
     unsigned int length = 0;
-    if (!context || EVP_MD_CTX_copy_ex(context.get(), inner_.get()) != 1 ||
+    if (!context || EVP_MD_CTX_copy_ex(context.get(), key_->inner) != 1 ||
         EVP_DigestUpdate(context.get(), data.data(), data.size()) != 1 ||
         EVP_DigestFinal_ex(context.get(), inner_digest, &inner_length) != 1 ||
-        EVP_MD_CTX_copy_ex(context.get(), outer_.get()) != 1 ||
+        EVP_MD_CTX_copy_ex(context.get(), key_->outer) != 1 ||
         EVP_DigestUpdate(context.get(), inner_digest, inner_length) != 1 ||
         EVP_DigestFinal_ex(context.get(), digest, &length) != 1) {
         throw std::runtime_error("HMAC-SHA256 failed");

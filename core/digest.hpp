@@ -6,8 +6,6 @@
 #include <string>
 #include <string_view>
 
-struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX (HmacSha256; not built on Windows yet)
-
 namespace taxsync {
 
 std::string sha256_hex(std::string_view data);
@@ -25,11 +23,11 @@ public:
     [[nodiscard]] std::string hex(std::string_view data) const;
 
 private:
-    struct FreeContext {
-        void operator()(evp_md_ctx_st* context) const;
+    struct KeyState;  // the platform's precomputed key
+    struct FreeKeyState {
+        void operator()(KeyState* state) const;
     };
-    std::unique_ptr<evp_md_ctx_st, FreeContext> inner_;
-    std::unique_ptr<evp_md_ctx_st, FreeContext> outer_;
+    std::unique_ptr<KeyState, FreeKeyState> key_;
 };
 
 /// Incremental SHA-256 for whole files.

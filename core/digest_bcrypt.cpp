@@ -4,7 +4,9 @@
 // windows.h first: bcrypt.h needs its types.
 #include <bcrypt.h>
 
+#include <algorithm>
 #include <array>
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -45,7 +47,14 @@ public:
                                static_cast<ULONG>(key.size()), 0),
               "BCryptCreateHash");
     }
-    ~HashObject() { BCryptDestroyHash(hash_); }
+    /// A copy of `source`'s state: an HMAC key hashed once, then used for many values.
+    struct Duplicate {};
+    HashObject(Duplicate /*tag*/, const HashObject& source) {
+        check(BCryptDuplicateHash(source.hash_, &hash_, nullptr, 0, 0), "BCryptDuplicateHash");
+    }
+    ~HashObject() {
+        if (hash_ != nullptr) BCryptDestroyHash(hash_);
+    }
     HashObject(const HashObject&) = delete;
     HashObject& operator=(const HashObject&) = delete;
     HashObject(HashObject&&) = delete;
@@ -72,6 +81,10 @@ private:
     BCRYPT_HASH_HANDLE hash_ = nullptr;
 };
 
+// HMAC with an empty key is valid, but BCrypt reads an empty secret as "no HMAC": one zero byte
+// gives the same result, since HMAC pads short keys with zeros.
+static std::string hmac_key(std::string_view key) { return key.empty() ? std::string(1, '\0') : std::string(key); }
+
 }  // namespace bcrypt
 
 using bcrypt::check;
@@ -84,10 +97,7 @@ std::string sha256_hex(std::string_view data) {
 }
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
-    // HMAC with an empty key is valid, but BCrypt reads an empty secret as "no HMAC": one zero
-    // byte gives the same result, since HMAC pads short keys with zeros.
-    const std::string effective_key = key.empty() ? std::string(1, '\0') : std::string(key);
-    HashObject hash(effective_key);
+    HashObject hash(bcrypt::hmac_key(key));
     hash.update(data);
     return hash.finish_hex();
 }
@@ -98,6 +108,21 @@ std::string random_bytes(std::size_t count) {
                           BCRYPT_USE_SYSTEM_PREFERRED_RNG),
           "BCryptGenRandom (the system random generator)");
     return out;
+}
+
+struct HmacSha256::KeyState {
+    explicit KeyState(std::string_view key) : keyed(bcrypt::hmac_key(key)) {}
+    HashObject keyed;  // the key hashed, no data yet: duplicated for each value
+};
+
+void HmacSha256::FreeKeyState::operator()(KeyState* state) const { std::default_delete<KeyState>()(state); }
+
+HmacSha256::HmacSha256(std::string_view key) : key_(std::make_unique<KeyState>(key).release()) {}
+
+std::string HmacSha256::hex(std::string_view data) const {
+    HashObject hash(HashObject::Duplicate{}, key_->keyed);
+    hash.update(data);
+    return hash.finish_hex();
 }
 
 struct Sha256::Context {

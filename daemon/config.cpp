@@ -185,6 +185,13 @@ std::filesystem::path resolve(const std::filesystem::path& base, const std::stri
     return path.is_absolute() ? path : (base / path).lexically_normal();
 }
 
+// control_socket: a file path, or on Windows a pipe name (\\.\pipe\NAME), which is no file path and
+// must stay as written (joining it to the configuration's folder would make it Z:\pipe\NAME).
+std::filesystem::path resolve_control_channel(const std::filesystem::path& base, const std::string& value) {
+    if (value.starts_with("\\\\.\\") || value.starts_with("//./")) return std::filesystem::path(value);
+    return resolve(base, value);
+}
+
 Expected<std::string> read_secret(const std::filesystem::path& file) {
     if (auto private_file = check_private_file(file, "secret file"); private_file.has_error()) {
         return unexpected(private_file.error());
@@ -246,7 +253,9 @@ void load_service(Checker& check, const toml::table& root, const std::filesystem
         }
     }
     settings.control_socket = default_control_channel(settings.state_dir);
-    if (auto socket = check.text(*service, "control_socket", "[service]")) settings.control_socket = resolve(base, *socket);
+    if (auto socket = check.text(*service, "control_socket", "[service]")) {
+        settings.control_socket = resolve_control_channel(base, *socket);
+    }
     if (auto listen = check.text(*service, "status_listen", "[service]")) {
         if (!listen->empty()) {
             if (auto address = parse_loopback_endpoint(*listen); address.has_error()) {
@@ -774,7 +783,9 @@ std::optional<std::filesystem::path> read_control_socket(const std::filesystem::
     try {
         const toml::table root = toml::parse_file(file.string());
         const auto base = std::filesystem::absolute(file).lexically_normal().parent_path();
-        if (const auto socket = root["service"]["control_socket"].value<std::string>()) return resolve(base, *socket);
+        if (const auto socket = root["service"]["control_socket"].value<std::string>()) {
+            return resolve_control_channel(base, *socket);
+        }
         if (const auto state = root["service"]["state_dir"].value<std::string>()) {
             return default_control_channel(resolve(base, *state));
         }

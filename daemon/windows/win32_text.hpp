@@ -1,23 +1,13 @@
 #pragma once
-// Text across the Win32 boundary: the rest of taxsync speaks UTF-8, Win32 speaks UTF-16.
+// Text across the Win32 boundary (core/windows/win32_text.hpp), under the daemon's Windows names.
 
-#include <windows.h>
-
-#include <string>
-#include <string_view>
-
-#include "core/expected.hpp"
+#include "core/windows/win32_text.hpp"
 
 namespace taxsync::daemon::windows {
 
-std::wstring to_wide(std::string_view utf8);
-std::string to_utf8(std::wstring_view wide);
-
-/// The system's sentence for a Win32 error code, e.g. "Access is denied. (error 5)".
-std::string describe_win32_error(DWORD code);
-
-/// `what` + ": " + the system's sentence for `code`, as an Error of the kind the code suggests
-/// (access denied is Forbidden, a missing file NotFound, the rest Io).
-Unexpected<Error> win32_failure(std::string_view what, DWORD code);
+using win32::describe_win32_error;
+using win32::to_utf8;
+using win32::to_wide;
+using win32::win32_failure;
 
 }  // namespace taxsync::daemon::windows

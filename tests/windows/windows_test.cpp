@@ -32,6 +32,8 @@
 #include <thread>
 #include <vector>
 
+#include "connectors/child_process.hpp"
+#include "core/base64.hpp"
 #include "core/digest.hpp"
 #include "daemon/config.hpp"
 #include "daemon/control_protocol.hpp"
@@ -886,8 +888,75 @@ void check_bcrypt_digests(Checks& checks) {
     checks.check(taxsync::hmac_sha256_hex("Jefe", "what do ya want for nothing?") ==
                      "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
                  "HMAC-SHA-256, RFC 4231 test case 2");
+    const taxsync::HmacSha256 keyed("Jefe");
+    checks.check(
+        keyed.hex("what do ya want for nothing?") == taxsync::hmac_sha256_hex("Jefe", "what do ya want for nothing?") &&
+            keyed.hex("what do ya want for nothing?") == keyed.hex("what do ya want for nothing?"),
+        "HmacSha256 (the key hashed once, duplicated per value) equals the one-shot HMAC, every time");
+    const std::string long_key(100, 'k');
+    checks.check(taxsync::HmacSha256(long_key).hex("900417001") == taxsync::hmac_sha256_hex(long_key, "900417001") &&
+                     taxsync::HmacSha256("").hex("x") == taxsync::hmac_sha256_hex("", "x"),
+                 "HmacSha256 with a key longer than a block, and with an empty key");
+    checks.check(taxsync::base64_encode("fo") == "Zm8=" && taxsync::base64_decode("Zm9v") == "foo" &&
+                     !taxsync::base64_decode("Zm9="),
+                 "base64 without OpenSSL");
     const std::string random = taxsync::random_bytes(32);
     checks.check(random.size() == 32 && random != taxsync::random_bytes(32), "random_bytes gives fresh bytes");
+}
+
+// What this program does when the run_program check below starts it as a child:
+//   child echo ARGS...  prints ARGS joined by '|' on stdout, "to stderr" on stderr, exits 0
+//   child fail          prints on stderr and exits 7
+//   child sleep         sleeps for a minute (the run is ended by its timeout)
+int run_as_child(const std::vector<std::wstring>& arguments) {
+    const std::wstring& mode = arguments[2];
+    if (mode == L"echo") {
+        std::string joined;
+        for (std::size_t i = 3; i < arguments.size(); ++i) joined += (i > 3 ? "|" : "") + to_utf8(arguments[i]);
+        std::printf("%s\n", joined.c_str());
+        std::fprintf(stderr, "to stderr\n");
+        return 0;
+    }
+    if (mode == L"fail") {
+        std::fprintf(stderr, "it failed\n");
+        return 7;
+    }
+    if (mode == L"sleep") {
+        std::this_thread::sleep_for(60s);
+        return 0;
+    }
+    return 2;
+}
+
+// connectors/child_process.hpp over CreateProcessW, pipes and a job object (the exec connector).
+void check_run_program(Checks& checks) {
+    checks.section("run_program (exec connector)");
+    const std::string self = current_executable().string();
+    using taxsync::connectors::run_program;
+    const auto echoed = run_program({self, "child", "echo", "two words", "a \"quote\"", "back\\slash\\", ""},
+                                    fs::temp_directory_path(), 30s, 1 << 20);
+    checks.check(echoed.has_value() && echoed->exit_code == 0 &&
+                     echoed->out == "two words|a \"quote\"|back\\slash\\|\r\n" &&
+                     echoed->err_tail.find("to stderr") != std::string::npos && !echoed->timed_out,
+                 "stdout, stderr and the exit code of a program, its arguments quoted intact" +
+                     (echoed.has_value() ? ": out " + echoed->out : ": " + echoed.error().message));
+    const auto failed = run_program({self, "child", "fail"}, {}, 30s, 1 << 20);
+    checks.check(
+        failed.has_value() && failed->exit_code == 7 && failed->err_tail.find("it failed") != std::string::npos,
+        "a failing program's exit code and stderr");
+    const auto truncated = run_program({self, "child", "echo", std::string(100, 'x')}, {}, 30s, 10);
+    checks.check(
+        truncated.has_value() && truncated->output_truncated && truncated->out.empty() && truncated->exit_code == 0,
+        "output over the limit is dropped and reported");
+    const auto started = std::chrono::steady_clock::now();
+    const auto slept = run_program({self, "child", "sleep"}, {}, 1500ms, 1 << 20);
+    const auto took = std::chrono::steady_clock::now() - started;
+    checks.check(slept.has_value() && slept->timed_out && !slept->exit_code && took < 20s,
+                 "a program still running at its timeout is ended (took " +
+                     std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()) + " ms)");
+    const auto missing = run_program({"taxsync-no-such-program"}, {}, 5s, 1 << 20);
+    checks.check(missing.has_error() && missing.error().message.find("cannot start taxsync-no-such-program") == 0,
+                 "a program that does not exist: " + (missing.has_error() ? missing.error().message : "no error"));
 }
 
 // daemon/state_lock.hpp over LockFileEx, and daemon/platform.hpp's private files.
@@ -953,11 +1022,13 @@ int main() {
         arguments[4] == L"--service") {
         return run_as_test_service(arguments[2]);
     }
+    if (arguments.size() >= 3 && arguments[1] == L"child") return run_as_child(arguments);
 
     Checks checks;
     try {
         check_bcrypt_digests(checks);
         check_state_lock_and_private_files(checks);
+        check_run_program(checks);
         check_winhttp_rules(checks);
         check_control_translation(checks);
         check_scm_service_manager(checks);

@@ -1,8 +1,8 @@
-#include "daemon/windows/win32_text.hpp"
+#include "core/windows/win32_text.hpp"
 
 #include <array>
 
-namespace taxsync::daemon::windows {
+namespace taxsync::win32 {
 
 std::wstring to_wide(std::string_view utf8) {
     if (utf8.empty()) return {};
@@ -40,4 +40,4 @@ Unexpected<Error> win32_failure(std::string_view what, DWORD code) {
     return fail(kind, std::string(what) + ": " + describe_win32_error(code));
 }
 
-}  // namespace taxsync::daemon::windows
+}  // namespace taxsync::win32
