@@ -60,14 +60,16 @@ TEST_F(SmartvaultConfig, ConcurrencyHasADefaultAndABound) {
     const std::string required =
         "account = \"acme\"\napp_id = \"app\"\nprivate_key_file = \"app.key\"\nadmin_email = \"a@firm.example\"\n";
     const auto defaults = load(required);
-    ASSERT_TRUE(defaults.has_value()) << all(defaults.error());
+    ASSERT_TRUE(defaults.has_value()) << to_string(defaults.error());
     EXPECT_EQ(defaults->portal.concurrency, 4);
     const auto eight = load(required + "concurrency = 8");
-    ASSERT_TRUE(eight.has_value()) << all(eight.error());
+    ASSERT_TRUE(eight.has_value()) << to_string(eight.error());
     EXPECT_EQ(eight->portal.concurrency, 8);
     const auto none = load(required + "concurrency = 0");
     ASSERT_FALSE(none.has_value());
-    EXPECT_NE(all(none.error()).find("taxsync.toml:9:15: 'concurrency' must be between 1 and 64"), std::string::npos) << all(none.error());
+    EXPECT_NE(to_string(none.error()).find("taxsync.toml:9:15: 'concurrency' must be between 1 and 64"),
+              std::string::npos)
+        << to_string(none.error());
 }
 
 TEST_F(SmartvaultConfig, KeyFileOthersCanReadOrThatIsNoKeyIsRefused) {
