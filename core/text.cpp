@@ -15,6 +15,11 @@ std::string_view trim(std::string_view text) {
     return text.substr(first, last - first + 1);
 }
 
+std::string_view without_trailing_slashes(std::string_view text) {
+    const auto last = text.find_last_not_of('/');
+    return last == std::string_view::npos ? std::string_view{} : text.substr(0, last + 1);
+}
+
 std::string to_lower_ascii(std::string_view text) {
     std::string out(text);
     std::transform(out.begin(), out.end(), out.begin(),

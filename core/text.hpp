@@ -8,6 +8,8 @@
 namespace taxsync {
 
 std::string_view trim(std::string_view text);
+/// `text` without the slashes it ends with: "https://x.example/f//" -> "https://x.example/f".
+std::string_view without_trailing_slashes(std::string_view text);
 std::string to_lower_ascii(std::string_view text);
 bool iequals_ascii(std::string_view a, std::string_view b);
 std::vector<std::string> split(std::string_view text, char separator);

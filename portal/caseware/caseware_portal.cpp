@@ -96,7 +96,7 @@ CasewarePortal::CasewarePortal(Settings settings, HttpClient& http, Clock& clock
     capabilities_.deactivates_contacts = true;
     capabilities_.reads_access_back = true;
     capabilities_.file_requests = true;
-    while (!settings_.base_url.empty() && settings_.base_url.back() == '/') settings_.base_url.pop_back();
+    settings_.base_url = std::string(without_trailing_slashes(settings_.base_url));
 }
 
 // ---- transport --------------------------------------------------------------------------------

@@ -129,8 +129,7 @@ std::string display_name(const json& client, const std::string& client_id) {
 std::string vault_from_dav(std::string_view dav_uri) {
     constexpr std::string_view prefix = "/nodes/pth/";
     if (dav_uri.starts_with(prefix)) dav_uri.remove_prefix(prefix.size());
-    while (!dav_uri.empty() && dav_uri.back() == '/') dav_uri.remove_suffix(1);
-    return std::string(dav_uri);
+    return std::string(without_trailing_slashes(dav_uri));
 }
 
 /// When to renew a token that lives `lifetime`: `margin` before it expires, but never in the
@@ -171,7 +170,7 @@ SmartvaultPortal::SmartvaultPortal(Settings settings, PrivateKey key, HttpClient
     capabilities_.invitation_message = false;
     capabilities_.contact_email_change = false;
     capabilities_.delete_entities = false;
-    while (!settings_.base_url.empty() && settings_.base_url.back() == '/') settings_.base_url.pop_back();
+    settings_.base_url = std::string(without_trailing_slashes(settings_.base_url));
 }
 
 // ---- transport --------------------------------------------------------------------------------

@@ -5,6 +5,13 @@
 namespace taxsync {
 namespace {
 
+TEST(TrailingSlashes, AreDroppedAndNothingElse) {
+    EXPECT_EQ(without_trailing_slashes("https://x.example.com/f//"), "https://x.example.com/f");
+    EXPECT_EQ(without_trailing_slashes("acme/vault"), "acme/vault");
+    EXPECT_EQ(without_trailing_slashes("///"), "");
+    EXPECT_EQ(without_trailing_slashes(""), "");
+}
+
 TEST(Utf8, AcceptsWellFormedAndRejectsBrokenSequences) {
     EXPECT_TRUE(is_valid_utf8("plain ascii"));
     EXPECT_TRUE(is_valid_utf8("Jos\xC3\xA9 M\xC3\xBCller \xE2\x80\x99"));
