@@ -26,33 +26,11 @@ Unexpected<Error> last_error(std::string_view what) {
     return fail(ErrorKind::Io, std::string(what) + ": " + win32::describe_win32_error(GetLastError()));
 }
 
-/// One argument quoted so that the C runtime's parser (CommandLineToArgvW) gives it back unchanged:
-/// backslashes are literal except before a quote.
-std::wstring quote_argument(std::wstring_view argument) {
-    if (!argument.empty() && argument.find_first_of(L" \t\n\v\"") == std::wstring_view::npos) {
-        return std::wstring(argument);
-    }
-    std::wstring quoted = L"\"";
-    std::size_t backslashes = 0;
-    for (const wchar_t c : argument) {
-        if (c == L'\\') {
-            ++backslashes;
-            continue;
-        }
-        quoted.append(c == L'"' ? backslashes * 2 + 1 : backslashes, L'\\');
-        quoted += c;
-        backslashes = 0;
-    }
-    quoted.append(backslashes * 2, L'\\');  // they precede the closing quote
-    quoted += L'"';
-    return quoted;
-}
-
 std::wstring command_line(const std::vector<std::string>& argv) {
     std::wstring line;
     for (const std::string& argument : argv) {
         if (!line.empty()) line += L' ';
-        line += quote_argument(win32::to_wide(argument));
+        line += win32::quote_command_line_argument(win32::to_wide(argument));
     }
     return line;
 }

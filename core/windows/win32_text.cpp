@@ -40,4 +40,26 @@ Unexpected<Error> win32_failure(std::string_view what, DWORD code) {
     return fail(kind, std::string(what) + ": " + describe_win32_error(code));
 }
 
+std::wstring quote_command_line_argument(std::wstring_view argument) {
+    // Backslashes are literal except before a quote: there they are doubled, and the quote escaped.
+    std::wstring quoted = L"\"";
+    std::size_t backslashes = 0;
+    for (const wchar_t c : argument) {
+        if (c == L'\\') {
+            ++backslashes;
+            continue;
+        }
+        if (c == L'"') {
+            quoted.append(backslashes * 2 + 1, L'\\');
+        } else {
+            quoted.append(backslashes, L'\\');
+        }
+        backslashes = 0;
+        quoted.push_back(c);
+    }
+    quoted.append(backslashes * 2, L'\\');  // before the closing quote
+    quoted.push_back(L'"');
+    return quoted;
+}
+
 }  // namespace taxsync::win32

@@ -13,6 +13,10 @@ namespace taxsync::win32 {
 std::wstring to_wide(std::string_view utf8);
 std::string to_utf8(std::wstring_view wide);
 
+/// One argument quoted the way CommandLineToArgvW and the C runtime read it back: backslashes are
+/// literal except before a quote.
+std::wstring quote_command_line_argument(std::wstring_view argument);
+
 /// The system's sentence for a Win32 error code, e.g. "Access is denied. (error 5)".
 std::string describe_win32_error(DWORD code);
 

@@ -122,28 +122,6 @@ Status stop_and_wait(SC_HANDLE service, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-std::wstring quote_command_line_argument(std::wstring_view argument) {
-    // Backslashes are literal except before a quote: there they are doubled, and the quote escaped.
-    std::wstring quoted = L"\"";
-    std::size_t backslashes = 0;
-    for (const wchar_t c : argument) {
-        if (c == L'\\') {
-            ++backslashes;
-            continue;
-        }
-        if (c == L'"') {
-            quoted.append(backslashes * 2 + 1, L'\\');
-        } else {
-            quoted.append(backslashes, L'\\');
-        }
-        backslashes = 0;
-        quoted.push_back(c);
-    }
-    quoted.append(backslashes * 2, L'\\');  // before the closing quote
-    quoted.push_back(L'"');
-    return quoted;
-}
-
 std::wstring service_command_line(const std::filesystem::path& executable, const std::filesystem::path& config) {
     return quote_command_line_argument(executable.native()) + L" --config " +
            quote_command_line_argument(config.native()) + L" run --service";

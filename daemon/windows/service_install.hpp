@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/expected.hpp"
+#include "core/windows/win32_text.hpp"
 
 namespace taxsync::daemon::windows {
 
@@ -28,8 +29,7 @@ struct ServiceInstallation {
     std::chrono::milliseconds preshutdown_timeout{30'000};
 };
 
-/// One argument quoted the way CommandLineToArgvW and the C runtime read it back.
-std::wstring quote_command_line_argument(std::wstring_view argument);
+using taxsync::win32::quote_command_line_argument;
 
 /// "<executable>" --config "<config>" run --service
 std::wstring service_command_line(const std::filesystem::path& executable, const std::filesystem::path& config);
