@@ -460,7 +460,7 @@ void Engine::plan(const CycleId& cycle, CycleReport& report, Intake& intake) {
         known_clients += static_cast<std::size_t>(std::max<std::int64_t>(0, not_removed - visited_not_removed));
     }
     if (!settled) store_.set_settled_rules(rules_fingerprint_);
-    plan_reminders(report, resumed_index, enqueue);
+    plan_reminders(report, resumed_index, reviews, enqueue);
     apply_gate(cycle, report, first_new, known_clients, changed_clients);
 }
 
@@ -485,7 +485,8 @@ std::vector<mapping::Action> Engine::removal_actions(const ClientKey& key) {
     return mapping::plan_removal(known, deactivate);
 }
 
-void Engine::plan_reminders(CycleReport& report, const std::map<ClientKey, std::size_t>& busy, const Enqueue& enqueue) {
+void Engine::plan_reminders(CycleReport& report, const std::map<ClientKey, std::size_t>& busy,
+                            const std::map<ClientKey, store::Review>& reviews, const Enqueue& enqueue) {
     const InvitationPolicy& policy = options_.policy.invitations;
     if (policy.reinvite_after.count() <= 0 || policy.max_reinvites <= 0) return;
     const SystemTime cutoff = clock_.now() - policy.reinvite_after;
@@ -496,7 +497,7 @@ void Engine::plan_reminders(CycleReport& report, const std::map<ClientKey, std::
         if (contact.invitations > policy.max_reinvites) continue;  // the first invitation plus the reminders
         const auto owner = store_.client_of_contact(*contact.contact);
         if (!owner || busy.count(*owner) != 0 || planned.count(*owner) != 0) continue;
-        if (store_.review(owner->first, owner->second)) continue;
+        if (reviews.count(*owner) != 0) continue;  // read once per cycle by plan(); planning opens none
         const auto client = store_.load_client(owner->first, owner->second);
         if (!client) continue;
         std::string message;

@@ -59,7 +59,8 @@ private:
     void read_sources(store::Store& store, const CycleId& cycle, CycleReport& report, Intake& intake);
     void plan(const CycleId& cycle, CycleReport& report, Intake& intake);
     std::vector<mapping::Action> removal_actions(const ClientKey& key);
-    void plan_reminders(CycleReport& report, const std::map<ClientKey, std::size_t>& busy, const Enqueue& enqueue);
+    void plan_reminders(CycleReport& report, const std::map<ClientKey, std::size_t>& busy,
+                        const std::map<ClientKey, store::Review>& reviews, const Enqueue& enqueue);
     void apply_gate(const CycleId& cycle, CycleReport& report, std::size_t first_new, std::size_t known_clients,
                     std::size_t changed_clients);
     void execute(CycleReport& report, const std::stop_token& stop);

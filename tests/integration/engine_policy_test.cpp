@@ -74,6 +74,26 @@ TEST_F(EnginePolicyTest, RemindersFollowThePolicyStopAtTheCapAndNeverReachSomeon
     EXPECT_NE(ruth->detail.find("--resend"), std::string::npos);
 }
 
+TEST_F(EnginePolicyTest, AClientUnderReviewGetsNoReminderUntilTheReviewIsClosed) {
+    engine::SyncPolicy policy;
+    policy.invitations.reinvite_after = hours(72);
+    policy.invitations.max_reinvites = 2;
+    policy.invitations.recheck_after = hours(0);
+    EngineRig rig(dir.path() / "rig", emulator, policy);
+    rig.write_export(kTwoClients);
+    ASSERT_EQ(rig.cycle().invitations_sent, 2U);
+
+    rig.store().open_review(ConnectorName("lacerte"), ClientId("00302I"), "held by an administrator");
+    rig.clock().advance(hours(73));
+    EXPECT_EQ(rig.cycle().invitations_sent, 1U);
+    EXPECT_EQ(emulator.invitations(), (std::map<std::string, int>{{"ruth@example.net", 2}, {"sam@example.org", 1}}));
+
+    rig.store().close_review(ConnectorName("lacerte"), ClientId("00302I"));
+    rig.clock().advance(hours(1));
+    EXPECT_EQ(rig.cycle().invitations_sent, 1U) << "Sam's reminder is due once the review is closed";
+    EXPECT_EQ(emulator.invitations(), (std::map<std::string, int>{{"ruth@example.net", 2}, {"sam@example.org", 2}}));
+}
+
 TEST_F(EnginePolicyTest, ActivationIsReadBackAtTheConfiguredPaceAndWithinTheBudget) {
     engine::SyncPolicy policy;
     policy.invitations.recheck_after = hours(6);

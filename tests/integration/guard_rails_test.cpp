@@ -9,17 +9,6 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<std::string> clients(int count) {
-    std::vector<std::string> out;
-    for (int i = 1; i <= count; ++i) {
-        char id[16];
-        std::snprintf(id, sizeof id, "%05dG", i);
-        out.push_back(Exports::lacerte_row(id, "First" + std::to_string(i), "Guard", "",
-                                           "g" + std::to_string(i) + "@example.com"));
-    }
-    return out;
-}
-
 class GuardRailsTest : public ::testing::Test {
 protected:
     TempDir dir;
@@ -28,7 +17,7 @@ protected:
 };
 
 TEST_F(GuardRailsTest, PortalDownOpensTheCircuitTheCycleStopsAndTheNextCycleResumes) {
-    workspace.write_lacerte(clients(6));
+    workspace.write_lacerte(Exports::numbered_rows(6, "g"));
     // One request at a time, so the count of attempts below is exact (Concurrency.* covers waves).
     workspace.write_config(
         "max_attempts = 2\nbreaker_failures = 3\nbreaker_cooldown_seconds = 120\nconcurrency = 1\n");
@@ -52,13 +41,11 @@ TEST_F(GuardRailsTest, PortalDownOpensTheCircuitTheCycleStopsAndTheNextCycleResu
     emulator.faults({{"rules", json::array()}});
     const auto up = workspace.taxsync({"once"});
     EXPECT_EQ(up.exit_code, 0) << up.out << up.err;
-    const auto invitations = emulator.invitations();
-    EXPECT_EQ(invitations.size(), 6U);
-    for (const auto& [email, count] : invitations) EXPECT_EQ(count, 1) << email;
+    expect_each_invited_once(emulator, 6);
 }
 
 TEST_F(GuardRailsTest, RequestsKeepToTheConfiguredRateAndSlowDownOnTooManyRequests) {
-    workspace.write_lacerte(clients(3));
+    workspace.write_lacerte(Exports::numbered_rows(3, "g"));
     workspace.write_config("requests_per_minute = 1200\nburst = 1\n");  // one request per 50 ms
     emulator.faults(
         {{"rules", json::array({{{"method", "POST"}, {"path", "/users"}, {"status", 429}, {"times", 1}}})}});
