@@ -163,4 +163,28 @@ void Transaction::commit() {
     open_ = false;
 }
 
+Savepoint::Savepoint(Database& db, std::string name) : db_(db), name_(std::move(name)) {
+    db_.exec("SAVEPOINT " + name_);
+}
+
+Savepoint::~Savepoint() {
+    if (!open_) return;
+    try {
+        roll_back();
+    } catch (const Error&) {  // NOLINT(bugprone-empty-catch): the enclosing transaction still rolls back
+    }
+}
+
+void Savepoint::release() {
+    db_.exec("RELEASE " + name_);
+    open_ = false;
+}
+
+void Savepoint::roll_back() {
+    open_ = false;
+    // ROLLBACK TO keeps the savepoint on the stack; RELEASE then removes it.
+    db_.exec("ROLLBACK TO " + name_);
+    db_.exec("RELEASE " + name_);
+}
+
 }  // namespace taxsync::sqlite

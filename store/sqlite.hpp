@@ -143,4 +143,25 @@ private:
     bool open_ = true;
 };
 
+/// SAVEPOINT on construction, inside an open transaction: release() keeps what was done since,
+/// destruction without release() undoes it (and the transaction goes on).
+class Savepoint {
+public:
+    Savepoint(Database& db, std::string name);
+    ~Savepoint();
+    Savepoint(const Savepoint&) = delete;
+    Savepoint& operator=(const Savepoint&) = delete;
+    Savepoint(Savepoint&&) = delete;
+    Savepoint& operator=(Savepoint&&) = delete;
+
+    void release();
+    /// Undoes what was done since the savepoint and ends it.
+    void roll_back();
+
+private:
+    Database& db_;
+    std::string name_;
+    bool open_ = true;
+};
+
 }  // namespace taxsync::sqlite

@@ -300,6 +300,12 @@ std::map<ClientId, SnapshotRow> Store::snapshot(const ConnectorName& connector) 
     return out;
 }
 
+void Store::visit_snapshot(const ConnectorName& connector, const std::function<void(SnapshotRow&& row)>& visit) {
+    auto row = db_.cached("SELECT " + std::string(kSnapshotColumns) + " FROM clients WHERE connector = ?1");
+    row->bind_all(connector.value());
+    while (row->step()) visit(snapshot_from(*row));
+}
+
 std::optional<SnapshotRow> Store::snapshot_row(const ConnectorName& connector, const ClientId& client) {
     auto row =
         db_.cached("SELECT " + std::string(kSnapshotColumns) + " FROM clients WHERE connector = ?1 AND client_id = ?2");
@@ -378,6 +384,16 @@ void Store::count_absences(const ConnectorName& connector, const std::set<Client
         update.bind_all(connector.value(), id);
         update.run();
         update.reset();
+    }
+}
+
+void Store::count_absent(const ConnectorName& connector, const std::vector<ClientId>& absent) {
+    auto update =
+        db_.cached("UPDATE clients SET absent_count = absent_count + 1 WHERE connector = ?1 AND client_id = ?2");
+    for (const ClientId& id : absent) {
+        update->bind_all(connector.value(), id.value());
+        update->run();
+        update->reset();
     }
 }
 

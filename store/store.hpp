@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -245,6 +246,9 @@ public:
 
     // snapshot
     std::map<ClientId, SnapshotRow> snapshot(const ConnectorName& connector);
+    /// Each snapshot row of `connector` in turn, without holding them all (an intake of 100,000
+    /// clients keeps only what it needs of each).
+    void visit_snapshot(const ConnectorName& connector, const std::function<void(SnapshotRow&& row)>& visit);
     std::optional<SnapshotRow> snapshot_row(const ConnectorName& connector, const ClientId& client);
     std::vector<ConnectorName> snapshot_connectors();
     /// Clients with work possibly left: no applied mark for their current record, or absent.
@@ -262,6 +266,8 @@ public:
     void upsert_client(const TaxClient& client, const std::string& content_hash, const CycleId& cycle);
     /// Increments absent_count for clients of `connector` not in `present`.
     void count_absences(const ConnectorName& connector, const std::set<ClientId>& present);
+    /// Increments absent_count for the clients `absent` of `connector`.
+    void count_absent(const ConnectorName& connector, const std::vector<ClientId>& absent);
     /// The source was not read again (unchanged): clients already absent count one more cycle.
     void count_absences_again(const ConnectorName& connector);
     /// An empty `applied_hash` clears the mark: the client is planned again on the next cycle.
