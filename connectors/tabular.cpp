@@ -5,13 +5,13 @@
 #include <cctype>
 #include <initializer_list>
 #include <map>
-#include <unordered_map>
 #include <utility>
 
 #include "connectors/name_parsing.hpp"
 #include "connectors/xlsx_reader.hpp"
 #include "core/digest.hpp"
 #include "core/redact.hpp"
+#include "core/string_index.hpp"
 #include "core/text.hpp"
 
 namespace taxsync::connectors {
@@ -254,11 +254,13 @@ private:
         const RowValues row(record, layout_);
         const auto id = client_id_of(row, line);
         if (!id) return;
-        if (const auto [first, inserted] = first_line_of_id_.try_emplace(*id, line); !inserted) {
-            reject(line, "client id " + in_quotes(*id) + " already appears on line " + std::to_string(first->second) +
+        auto [first_line, inserted] = first_line_of_id_.try_emplace(*id);
+        if (!inserted) {
+            reject(line, "client id " + in_quotes(*id) + " already appears on line " + std::to_string(first_line) +
                              " of this file; this row is skipped");
             return;
         }
+        first_line = line;
 
         TaxClient& client = client_;
         client.id = ClientId(*id);
@@ -543,7 +545,7 @@ private:
     bool stopped_at_blank_ = false;
     std::optional<std::size_t> first_after_blank_;
     std::size_t rows_after_blank_ = 0;
-    std::unordered_map<std::string, std::size_t> first_line_of_id_;
+    StringIndex<std::size_t> first_line_of_id_;
 };
 
 }  // namespace

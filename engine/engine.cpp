@@ -13,11 +13,11 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
-#include <unordered_map>
 #include <utility>
 #include <variant>
 
 #include "core/digest.hpp"
+#include "core/string_index.hpp"
 #include "core/text.hpp"
 #include "engine/executor.hpp"
 #include "engine/store_lock.hpp"
@@ -173,7 +173,7 @@ public:
             known.stored = true;
             known.back_from_absence = row.absent_count > 0 || row.removal.has_value();
             known.content_hash = std::move(row.content_hash);
-            known_.emplace(row.client.value(), std::move(known));
+            known_.try_emplace(row.client.value()).first = std::move(known);
         });
     }
 
@@ -185,9 +185,9 @@ public:
 
     void accept(const TaxClient& client) override {
         const std::string hash = client.content_hash();
-        auto& [id, known] = *known_.try_emplace(client.id.value()).first;
+        Known& known = known_.try_emplace(client.id.value()).first;
         const bool given_before = known.read.file != kNotRead;  // by an older file of this read
-        if (given_before) displaced_.emplace_back(id, known.read);
+        if (given_before) displaced_.emplace_back(client.id.value(), known.read);
         const ClientChange change = !known.stored                ? ClientChange::Added
                                     : known.content_hash != hash ? ClientChange::Changed
                                                                  : ClientChange::Unchanged;
@@ -225,21 +225,13 @@ public:
         savepoint_->roll_back();
         savepoint_.reset();
         // The store is as before the file; so must be what this read remembers of its clients.
-        for (auto entry = known_.begin(); entry != known_.end();) {
-            if (entry->second.read.file != file_) {
-                ++entry;
-                continue;
-            }
-            forget_change(entry->first);
-            if (!entry->second.stored) {
-                entry = known_.erase(entry);
-                continue;
-            }
-            entry->second.read = ReadMark{};
-            ++entry;
+        for (auto& entry : known_.entries()) {
+            if (entry.value.read.file != file_) continue;
+            forget_change(entry.key);
+            entry.value.read = ReadMark{};  // a client new in the file is left neither stored nor read: unused
         }
         for (const auto& [id, mark] : displaced_) {
-            known_[id].read = mark;  // an erased new client comes back as new (stored is false)
+            known_.try_emplace(id).first.read = mark;
             if (mark.change != ClientChange::Unchanged) changes_[ClientKey{connector_, ClientId(id)}] = mark.change;
         }
         displaced_.clear();
@@ -247,11 +239,12 @@ public:
 
     [[nodiscard]] Counts counts() const {
         Counts counts;
-        for (const auto& [id, known] : known_) {
-            if (known.read.file == kNotRead) continue;
+        for (const auto& entry : known_.entries()) {
+            const ReadMark& read = entry.value.read;
+            if (read.file == kNotRead) continue;
             ++counts.clients;
-            if (known.read.change == ClientChange::Added) ++counts.added;
-            if (known.read.change == ClientChange::Changed) ++counts.changed;
+            if (read.change == ClientChange::Added) ++counts.added;
+            if (read.change == ClientChange::Changed) ++counts.changed;
         }
         return counts;
     }
@@ -259,8 +252,8 @@ public:
     /// Stored clients that no file of this read gave.
     [[nodiscard]] std::vector<ClientId> absent() const {
         std::vector<ClientId> absent;
-        for (const auto& [id, known] : known_) {
-            if (known.stored && known.read.file == kNotRead) absent.emplace_back(id);
+        for (const auto& entry : known_.entries()) {
+            if (entry.value.stored && entry.value.read.file == kNotRead) absent.emplace_back(entry.key);
         }
         return absent;
     }
@@ -295,7 +288,7 @@ private:
     const ConnectorName& connector_;
     std::map<ClientKey, TaxClient>& kept_;
     std::map<ClientKey, ClientChange>& changes_;
-    std::unordered_map<std::string, Known> known_;
+    StringIndex<Known> known_;
     std::size_t file_ = kNotRead;
     std::optional<sqlite::Savepoint> savepoint_;
     /// What the current file replaced of older files' rows, to put back if it is undone.
