@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -168,12 +169,11 @@ public:
     StoreIntake(store::Store& store, const CycleId& cycle, const ConnectorName& connector,
                 std::map<ClientKey, TaxClient>& kept, std::map<ClientKey, ClientChange>& changes)
         : store_(store), cycle_(cycle), connector_(connector), kept_(kept), changes_(changes) {
-        store_.visit_snapshot(connector_, [this](store::SnapshotRow&& row) {
-            Known known;
+        store_.visit_snapshot(connector_, [this](const store::SnapshotEntry& row) {
+            Known& known = known_.try_emplace(row.client).first;
             known.stored = true;
-            known.back_from_absence = row.absent_count > 0 || row.removal.has_value();
-            known.content_hash = std::move(row.content_hash);
-            known_.try_emplace(row.client.value()).first = std::move(known);
+            known.back_from_absence = row.absent_count > 0 || row.removed;
+            known.content_hash.assign(row.content_hash);
         });
     }
 
@@ -188,9 +188,9 @@ public:
         Known& known = known_.try_emplace(client.id.value()).first;
         const bool given_before = known.read.file != kNotRead;  // by an older file of this read
         if (given_before) displaced_.emplace_back(client.id.value(), known.read);
-        const ClientChange change = !known.stored                ? ClientChange::Added
-                                    : known.content_hash != hash ? ClientChange::Changed
-                                                                 : ClientChange::Unchanged;
+        const ClientChange change = !known.stored                  ? ClientChange::Added
+                                    : !known.content_hash.is(hash) ? ClientChange::Changed
+                                                                   : ClientChange::Unchanged;
         // A client exported as before costs no write: its record and people rows already say this.
         // One back from absence is written, which clears its absence count; so is one whose row an
         // older file of this read replaced.
@@ -270,8 +270,26 @@ private:
         ClientChange change = ClientChange::Unchanged;
         bool written = false;
     };
+    /// A content hash (64 hex digits) held inline: one allocation fewer per client and read.
+    class StoredHash {
+    public:
+        void assign(std::string_view hash) {
+            length_ = std::min(hash.size(), digits_.size());
+            std::copy_n(hash.begin(), length_, digits_.begin());
+            whole_ = length_ == hash.size();
+        }
+        [[nodiscard]] bool is(std::string_view hash) const {
+            return whole_ && std::string_view(digits_.data(), length_) == hash;
+        }
+
+    private:
+        std::array<char, 64> digits_{};
+        std::size_t length_ = 0;
+        bool whole_ = false;  // false for a client new in this read, or a stored hash of another shape
+    };
+
     struct Known {
-        std::string content_hash;  // as stored before this read; empty for a client new in it
+        StoredHash content_hash;  // as stored before this read
         bool stored = false;
         bool back_from_absence = false;
         ReadMark read;

@@ -69,6 +69,13 @@ std::string Statement::column_text(int index) const {
     return {reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(statement_.get(), index))};
 }
 
+std::string_view Statement::column_view(int index) const {
+    const auto* text = sqlite3_column_text(statement_.get(), index);
+    if (text == nullptr) return {};
+    return {reinterpret_cast<const char*>(text),
+            static_cast<std::size_t>(sqlite3_column_bytes(statement_.get(), index))};
+}
+
 std::optional<std::string> Statement::column_optional_text(int index) const {
     if (column_is_null(index)) return std::nullopt;
     return column_text(index);

@@ -63,6 +63,8 @@ public:
     [[nodiscard]] std::int64_t column_int(int index) const;
     [[nodiscard]] double column_double(int index) const;
     [[nodiscard]] std::string column_text(int index) const;
+    /// The text without a copy; valid until the statement steps, resets or is finalized.
+    [[nodiscard]] std::string_view column_view(int index) const;
     [[nodiscard]] std::optional<std::string> column_optional_text(int index) const;
     [[nodiscard]] std::optional<std::int64_t> column_optional_int(int index) const;
     [[nodiscard]] bool column_is_null(int index) const;

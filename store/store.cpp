@@ -300,10 +300,13 @@ std::map<ClientId, SnapshotRow> Store::snapshot(const ConnectorName& connector) 
     return out;
 }
 
-void Store::visit_snapshot(const ConnectorName& connector, const std::function<void(SnapshotRow&& row)>& visit) {
-    auto row = db_.cached("SELECT " + std::string(kSnapshotColumns) + " FROM clients WHERE connector = ?1");
+void Store::visit_snapshot(const ConnectorName& connector, const std::function<void(const SnapshotEntry& row)>& visit) {
+    auto row = db_.cached(
+        "SELECT client_id, content_hash, absent_count, removal IS NOT NULL FROM clients WHERE connector = ?1");
     row->bind_all(connector.value());
-    while (row->step()) visit(snapshot_from(*row));
+    while (row->step()) {
+        visit(SnapshotEntry{row->column_view(0), row->column_view(1), row->column_int(2), row->column_int(3) != 0});
+    }
 }
 
 std::optional<SnapshotRow> Store::snapshot_row(const ConnectorName& connector, const ClientId& client) {

@@ -61,6 +61,14 @@ struct SnapshotRow {
     std::optional<std::string> removal;  // set once the removal policy acted: preserve | revoke | archive
 };
 
+/// A snapshot row as visit_snapshot shows it: the views last until the visitor returns.
+struct SnapshotEntry {
+    std::string_view client;
+    std::string_view content_hash;
+    std::int64_t absent_count = 0;
+    bool removed = false;  // the removal policy acted on it
+};
+
 // ---- links ------------------------------------------------------------------------------------
 
 enum class Origin { Created, Adopted };
@@ -246,9 +254,9 @@ public:
 
     // snapshot
     std::map<ClientId, SnapshotRow> snapshot(const ConnectorName& connector);
-    /// Each snapshot row of `connector` in turn, without holding them all (an intake of 100,000
-    /// clients keeps only what it needs of each).
-    void visit_snapshot(const ConnectorName& connector, const std::function<void(SnapshotRow&& row)>& visit);
+    /// Each snapshot row of `connector` in turn, without holding them all or copying their text
+    /// (an intake of 100,000 clients keeps only what it needs of each).
+    void visit_snapshot(const ConnectorName& connector, const std::function<void(const SnapshotEntry& row)>& visit);
     std::optional<SnapshotRow> snapshot_row(const ConnectorName& connector, const ClientId& client);
     std::vector<ConnectorName> snapshot_connectors();
     /// Clients with work possibly left: no applied mark for their current record, or absent.
