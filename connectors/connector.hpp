@@ -58,13 +58,34 @@ struct FileOutcome {
     std::filesystem::path quarantined_to;
 };
 
-struct Batch {
-    std::vector<TaxClient> clients;
+/// What a read found besides the clients themselves.
+struct ReadSummary {
     std::vector<Problem> problems;
     std::vector<FileOutcome> files;
-    /// False when any ready file could not be read: clients missing from this batch may only
+    /// False when any ready file could not be read: clients missing from this read may only
     /// be missing because their file failed, so absences must not be counted.
     bool complete = true;
+};
+
+/// Every client of a read, held at once: for `taxsync connector check` and tests. A cycle streams.
+struct Batch : ReadSummary {
+    std::vector<TaxClient> clients;
+};
+
+/// Receives the clients of a read one at a time, file by file, so that nothing holds a whole
+/// export. A file is taken whole or not at all: the clients accepted between begin_file and
+/// end_file(false) must be forgotten, while those of other files stand.
+class ClientSink {
+public:
+    virtual ~ClientSink() = default;
+    /// The clients that follow, until end_file, come from `file`.
+    virtual void begin_file(const std::filesystem::path& file) = 0;
+    /// One client of the current file. Ids are unique within a file; a later (newer) file may
+    /// give an id again, and then its row replaces the earlier one. The record is reused for the
+    /// next client: copy what must outlive the call.
+    virtual void accept(const TaxClient& client) = 0;
+    /// The current file ended; `taken` is false when it failed as a whole (truncated, unreadable).
+    virtual void end_file(bool taken) = 0;
 };
 
 class Connector {
@@ -74,10 +95,13 @@ public:
     [[nodiscard]] virtual std::string_view type() const = 0;
     /// Looks at the source without reading it.
     virtual Expected<SourceState> scan() = 0;
-    /// Reads every ready file of `state`. Each file is taken whole or not at all; a bad row is a
-    /// Problem, and the rest of the file still goes through. When a client id appears in more than
-    /// one file, the newest file wins and the older row is reported.
-    virtual Batch read(const SourceState& state) = 0;
+    /// Reads every ready file of `state`, oldest first, handing each client to `sink` as soon as
+    /// it is converted. Each file is taken whole or not at all; a bad row is a Problem, and the
+    /// rest of the file still goes through. When a client id appears in more than one file, the
+    /// newest file wins and the older row is reported.
+    virtual ReadSummary stream(const SourceState& state, ClientSink& sink) = 0;
+    /// stream() into one Batch that holds every client.
+    Batch read(const SourceState& state);
 };
 
 /// Settings of one [[connector]] table, already validated for types by the config loader.

@@ -45,6 +45,7 @@ public:
         start_field();
     }
     void append(char c) { record_.fields[count_].push_back(c); }
+    void append(std::string_view run) { record_.fields[count_].append(run); }
     void end_field() {
         ++count_;
         start_field();
@@ -120,6 +121,18 @@ Expected<bool, FileFault> stream_csv(std::string_view text, char delimiter, std:
     std::size_t quote_opened_on = 0;
 
     for (std::size_t at = 0; at < text.size();) {
+        if (state == ParseState::Unquoted || state == ParseState::Quoted) {
+            // Inside a field, a run of ordinary characters is copied at once; the state machine
+            // below sees only what may end or escape it.
+            const char stop = state == ParseState::Unquoted ? delimiter : '"';
+            std::size_t end = at;
+            while (end < text.size() && text[end] != stop && text[end] != '\r' && text[end] != '\n') ++end;
+            if (end > at) {
+                builder.append(text.substr(at, end - at));
+                at = end;
+                continue;
+            }
+        }
         const Token token = token_at(text, at);
         builder.start_record_if_needed(line);
         const bool is_delimiter = !token.line_break && token.character == delimiter;

@@ -40,29 +40,31 @@ public:
         return state;
     }
 
-    Batch read(const SourceState& state) override {
-        Batch batch;
+    ReadSummary stream(const SourceState& state, ClientSink& sink) override {
+        ReadSummary summary;
         if (state.fingerprint != sha256_hex(last_output_)) {
             // Not the output this state was made from: run again rather than mix two runs.
             auto output = run();
             if (output.has_error()) {
-                batch.complete = false;
-                batch.problems.push_back(Problem{source_, 0, Severity::Error, output.error().message});
-                return batch;
+                summary.complete = false;
+                summary.problems.push_back(Problem{source_, 0, Severity::Error, output.error().message});
+                return summary;
             }
             last_output_ = std::move(output).value();
         }
         JsonLines lines = parse_json_lines(last_output_, source_);
-        ConvertedFile converted = convert_records(lines.document, last_output_, "json lines", source_,
-                                                  generic_csv_format(), vocabulary_, tabular_, services_.tax_ids);
-        batch.complete = lines.all_lines_read && !converted.outcome.failed;
-        batch.files.push_back(converted.outcome);
-        batch.clients = std::move(converted.clients);
-        batch.problems = std::move(lines.problems);
-        std::move(converted.problems.begin(), converted.problems.end(), std::back_inserter(batch.problems));
+        sink.begin_file(source_);
+        const TakeClient take = [&sink](const TaxClient& client) { sink.accept(client); };
+        ConvertedFile converted = stream_records(lines.document, last_output_, "json lines", source_,
+                                                 generic_csv_format(), vocabulary_, tabular_, services_.tax_ids, take);
+        sink.end_file(!converted.outcome.failed);
+        summary.complete = lines.all_lines_read && !converted.outcome.failed;
+        summary.files.push_back(converted.outcome);
+        summary.problems = std::move(lines.problems);
+        std::move(converted.problems.begin(), converted.problems.end(), std::back_inserter(summary.problems));
         services_.log.info("{}: {} printed {} client(s), {} problem(s)", settings_.name.value(),
-                           settings_.command.front(), batch.clients.size(), batch.problems.size());
-        return batch;
+                           settings_.command.front(), converted.outcome.imported, summary.problems.size());
+        return summary;
     }
 
 private:

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <fstream>
-#include <map>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
 #include "connectors/file_intake.hpp"
@@ -28,54 +28,63 @@ public:
         return scan_folder(settings_.folder, IntakeRules{settings_.patterns, settings_.settle}, services_.clock);
     }
 
-    Batch read(const SourceState& state) override {
+    ReadSummary stream(const SourceState& state, ClientSink& sink) override {
         std::vector<ExportFile> files = state.ready;
         // The newest file must be read last so that it wins; do not rely on the caller's order.
         std::sort(files.begin(), files.end(), [](const ExportFile& a, const ExportFile& b) {
             return std::tie(a.modified, a.path) < std::tie(b.modified, b.path);
         });
-        Batch batch;
-        std::vector<std::size_t> file_of_client;  // index into batch.files, parallel to batch.clients
-        std::map<std::string, std::size_t, std::less<>> client_by_id;
+        ReadSummary summary;
+        // Ids are unique within a file already; only several files need to know where an id was
+        // last taken from, to report the older row. Kept as id and line, never as clients.
+        const bool several = files.size() > 1;
+        std::unordered_map<std::string, RowOf> taken_from;
+        std::vector<std::pair<std::string, std::size_t>> ids_of_file;
+        const TakeClient take = [&](const TaxClient& client) {
+            if (several) ids_of_file.emplace_back(client.id.value(), client.source.line);
+            sink.accept(client);
+        };
         for (const ExportFile& file : files) {
-            ConvertedFile converted = read_file(file);
-            if (converted.outcome.failed) batch.complete = false;
-            const std::size_t file_index = batch.files.size();
-            batch.files.push_back(converted.outcome);
-            std::move(converted.problems.begin(), converted.problems.end(), std::back_inserter(batch.problems));
-            if (files.size() == 1) {  // ids are unique within a file already: no cross-file bookkeeping
-                batch.clients = std::move(converted.clients);
-                break;
+            ids_of_file.clear();
+            sink.begin_file(file.path);
+            ConvertedFile converted = read_file(file, take);
+            sink.end_file(!converted.outcome.failed);
+            const std::size_t file_index = summary.files.size();
+            summary.files.push_back(converted.outcome);
+            std::move(converted.problems.begin(), converted.problems.end(), std::back_inserter(summary.problems));
+            if (converted.outcome.failed) {
+                summary.complete = false;
+                continue;
             }
-            for (TaxClient& client : converted.clients) {
-                const auto [found, inserted] = client_by_id.try_emplace(client.id.value(), batch.clients.size());
-                if (inserted) {
-                    batch.clients.push_back(std::move(client));
-                    file_of_client.push_back(file_index);
-                    continue;
-                }
-                const TaxClient& older = batch.clients[found->second];
-                batch.problems.push_back(
-                    Problem{older.source.file, older.source.line, Severity::Warning,
-                            mask_tax_ids("client id '" + older.id.value() + "' is also in the newer file " +
-                                         client.source.file + " (line " + std::to_string(client.source.line) +
-                                         "); that row is used instead of this one")});
-                --batch.files[file_of_client[found->second]].imported;
-                batch.clients[found->second] = std::move(client);
-                file_of_client[found->second] = file_index;
+            for (auto& [id, line] : ids_of_file) {
+                const auto [found, inserted] = taken_from.try_emplace(std::move(id), RowOf{file_index, line});
+                if (inserted) continue;
+                const RowOf older = found->second;
+                summary.problems.push_back(Problem{
+                    summary.files[older.file].path.string(), older.line, Severity::Warning,
+                    mask_tax_ids("client id '" + found->first + "' is also in the newer file " + file.path.string() +
+                                 " (line " + std::to_string(line) + "); that row is used instead of this one")});
+                --summary.files[older.file].imported;
+                found->second = RowOf{file_index, line};
             }
         }
-        return batch;
+        return summary;
     }
 
 private:
-    ConvertedFile read_file(const ExportFile& file) {
+    /// Where a client id was taken from: an index into the read's files, and the line.
+    struct RowOf {
+        std::size_t file = 0;
+        std::size_t line = 0;
+    };
+
+    ConvertedFile read_file(const ExportFile& file, const TakeClient& take) {
         auto bytes = read_scanned_file(file);
         if (bytes.has_error()) {
             services_.log.warn("{}: {} not read: {}", settings_.name.value(), file.path.string(), bytes.error().reason);
             return failed_file(file.path, bytes.error());
         }
-        ConvertedFile converted = convert_(*bytes, file.path);
+        ConvertedFile converted = convert_(*bytes, file.path, take);
         if (!converted.outcome.failed) {
             services_.log.info("{}: read {} ({}): {} rows, {} clients, {} problems", settings_.name.value(),
                                file.path.string(), converted.outcome.encoding, converted.outcome.rows,
@@ -117,7 +126,41 @@ private:
     ConnectorServices services_;
 };
 
+/// Holds every client of a read, file by file: a failed file's clients are dropped, and a newer
+/// file's row replaces an older one in its place.
+class CollectingSink final : public ClientSink {
+public:
+    explicit CollectingSink(std::vector<TaxClient>& clients) : clients_(clients) {}
+
+    void begin_file(const fs::path& /*file*/) override { file_clients_.clear(); }
+    void accept(const TaxClient& client) override { file_clients_.push_back(client); }
+    void end_file(bool taken) override {
+        if (!taken) return;
+        for (TaxClient& client : file_clients_) {
+            const auto [found, inserted] = index_of_id_.try_emplace(client.id.value(), clients_.size());
+            if (inserted) {
+                clients_.push_back(std::move(client));
+            } else {
+                clients_[found->second] = std::move(client);
+            }
+        }
+        file_clients_.clear();
+    }
+
+private:
+    std::vector<TaxClient>& clients_;
+    std::vector<TaxClient> file_clients_;
+    std::unordered_map<std::string, std::size_t> index_of_id_;
+};
+
 }  // namespace
+
+Batch Connector::read(const SourceState& state) {
+    Batch batch;
+    CollectingSink sink(batch.clients);
+    static_cast<ReadSummary&>(batch) = stream(state, sink);
+    return batch;
+}
 
 ConvertedFile failed_file(const fs::path& file, const FileFault& fault, FileOutcome outcome) {
     ConvertedFile failed;

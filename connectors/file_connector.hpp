@@ -18,13 +18,20 @@ namespace taxsync::connectors {
 
 struct ConvertedFile {
     FileOutcome outcome;  // path, content hash, encoding, rows, imported, failed
+    /// Only from the collecting forms (convert_export, convert_mef, ...); streaming leaves it empty.
     std::vector<TaxClient> clients;
     std::vector<Problem> problems;
     std::optional<FileFault> fault;  // set when the file failed as a whole
 };
 
-/// Turns one file's bytes into clients; `file` names it in problems and in each client's source.
-using ConvertFile = std::function<ConvertedFile(std::string_view bytes, const std::filesystem::path& file)>;
+/// Receives each client of a file as soon as it is converted. The record may be reused for the
+/// next client: copy what must outlive the call.
+using TakeClient = std::function<void(const TaxClient& client)>;
+
+/// Turns one file's bytes into clients, handing each to `take`; `file` names it in problems and in
+/// each client's source. When the outcome says failed, the clients already taken must be forgotten.
+using ConvertFile =
+    std::function<ConvertedFile(std::string_view bytes, const std::filesystem::path& file, const TakeClient& take)>;
 
 /// A failed ConvertedFile for `fault`; its reason is masked of tax ids.
 ConvertedFile failed_file(const std::filesystem::path& file, const FileFault& fault, FileOutcome outcome = {});

@@ -279,9 +279,13 @@ ConvertedFile convert_mef(std::string_view bytes, const std::filesystem::path& f
 Expected<std::unique_ptr<Connector>> make_mef_connector(const ConnectorSettings& settings,
                                                         const ConnectorServices& services) {
     MefSettings mef{settings.name, settings.default_tax_year};
-    ConvertFile convert = [mef = std::move(mef), &tax_ids = services.tax_ids](std::string_view bytes,
-                                                                              const std::filesystem::path& file) {
-        return convert_mef(bytes, file, mef, tax_ids);
+    ConvertFile convert = [mef = std::move(mef), &tax_ids = services.tax_ids](
+                              std::string_view bytes, const std::filesystem::path& file, const TakeClient& take) {
+        // A return file holds a handful of returns: converted whole, then handed on one by one.
+        ConvertedFile converted = convert_mef(bytes, file, mef, tax_ids);
+        for (const TaxClient& client : converted.clients) take(client);
+        converted.clients.clear();
+        return converted;
     };
     return make_file_connector("mef-xml", settings, {"*.xml"}, std::move(convert), services);
 }

@@ -5,13 +5,13 @@
 #include <cctype>
 #include <initializer_list>
 #include <map>
-#include <unordered_map>
 #include <utility>
 
 #include "connectors/name_parsing.hpp"
 #include "connectors/xlsx_reader.hpp"
 #include "core/digest.hpp"
 #include "core/redact.hpp"
+#include "core/string_index.hpp"
 #include "core/text.hpp"
 
 namespace taxsync::connectors {
@@ -101,9 +101,17 @@ struct NameParts {
 class FileConverter {
 public:
     FileConverter(const std::filesystem::path& file, const TabularFormat& format, const HeaderVocabulary& vocabulary,
-                  const TabularSettings& settings, const TaxIdHasher& tax_ids)
-        : file_(file.string()), format_(format), vocabulary_(vocabulary), settings_(settings), tax_ids_(tax_ids) {
+                  const TabularSettings& settings, const TaxIdHasher& tax_ids, const TakeClient& take)
+        : file_(file.string()),
+          format_(format),
+          vocabulary_(vocabulary),
+          settings_(settings),
+          tax_ids_(tax_ids),
+          take_(take) {
         result_.outcome.path = file;
+        // Set once: every client of the file shares them, and the record is reused row by row.
+        client_.connector = settings_.connector;
+        client_.source.file = file_;
     }
 
     ConvertedFile run(std::string_view bytes) && {
@@ -114,12 +122,13 @@ public:
             if (sheet.has_error()) return fail_file(sheet.error());
             return take_records(*sheet);
         }
-        auto decoded = decode_export_text(bytes, settings_.encoding);
+        auto decoded = decode_export_text_in_place(bytes, settings_.encoding);
         if (decoded.has_error()) return fail_file(decoded.error());
         result_.outcome.encoding = decoded->encoding;
-        reserve_for(decoded->text);
+        const std::string_view text = decoded->text(bytes);
+        reserve_for(text);
         // Rows are converted as the reader completes them: the file is never held as records.
-        const auto terminated = stream_csv(decoded->text, [this](const CsvRecord& record) { take(record); });
+        const auto terminated = stream_csv(text, [this](const CsvRecord& record) { take(record); });
         if (terminated.has_error()) return fail_file(terminated.error());
         return finish(*terminated);
     }
@@ -132,13 +141,11 @@ public:
     }
 
 private:
-    // At most one client per line: sized once, the client list and the id index never grow by
-    // copying (at 100,000 rows a doubling copy was a third of the peak memory and rehashing a
-    // tenth of the time). Lines beyond a million leave the rest to growth.
+    // At most one client id per line: sized once, the id index never rehashes (at 100,000 rows
+    // rehashing was a tenth of the time). Lines beyond a million leave the rest to growth.
     void reserve_for(std::string_view text) {
         constexpr std::size_t kMostReserved = 1'000'000;
         const auto lines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
-        result_.clients.reserve(std::min(lines, kMostReserved));
         first_line_of_id_.reserve(std::min(lines, kMostReserved));
     }
 
@@ -247,17 +254,20 @@ private:
         const RowValues row(record, layout_);
         const auto id = client_id_of(row, line);
         if (!id) return;
-        if (const auto first = first_line_of_id_.find(*id); first != first_line_of_id_.end()) {
-            reject(line, "client id " + in_quotes(*id) + " already appears on line " + std::to_string(first->second) +
+        auto [first_line, inserted] = first_line_of_id_.try_emplace(*id);
+        if (!inserted) {
+            reject(line, "client id " + in_quotes(*id) + " already appears on line " + std::to_string(first_line) +
                              " of this file; this row is skipped");
             return;
         }
-        first_line_of_id_.emplace(*id, line);
+        first_line = line;
 
-        TaxClient client;
-        client.connector = settings_.connector;
+        TaxClient& client = client_;
         client.id = ClientId(*id);
-        client.source = SourceRef{file_, line};
+        client.source.line = line;
+        client.business_name.clear();
+        client.entity_tax_id.reset();
+        client.people.clear();
         client.return_type = return_type_of(row);
         client.kind = decide_kind(row, *id, client.return_type, line);
         const std::string_view year = row.get(Field::TaxYear);
@@ -271,7 +281,7 @@ private:
             check_household(client, row, line);
         }
         check_zip(row.get(Field::Zip), line);
-        result_.clients.push_back(std::move(client));
+        take_(client);
         ++result_.outcome.imported;
     }
 
@@ -517,6 +527,8 @@ private:
     const HeaderVocabulary& vocabulary_;
     const TabularSettings& settings_;
     const TaxIdHasher& tax_ids_;
+    const TakeClient& take_;
+    TaxClient client_;  // the row being converted; handed to take_ and then reused
     /// What the truncation check needs to know of the last record seen.
     struct LastRecord {
         std::size_t line = 0;
@@ -533,7 +545,7 @@ private:
     bool stopped_at_blank_ = false;
     std::optional<std::size_t> first_after_blank_;
     std::size_t rows_after_blank_ = 0;
-    std::unordered_map<std::string, std::size_t> first_line_of_id_;
+    StringIndex<std::size_t> first_line_of_id_;
 };
 
 }  // namespace
@@ -631,18 +643,40 @@ bool looks_like_scientific_notation(std::string_view value) {
     return point || sign;
 }
 
+ConvertedFile stream_export(std::string_view bytes, const std::filesystem::path& file, const TabularFormat& format,
+                            const HeaderVocabulary& vocabulary, const TabularSettings& settings,
+                            const TaxIdHasher& tax_ids, const TakeClient& take) {
+    return FileConverter(file, format, vocabulary, settings, tax_ids, take).run(bytes);
+}
+
 ConvertedFile convert_export(std::string_view bytes, const std::filesystem::path& file, const TabularFormat& format,
                              const HeaderVocabulary& vocabulary, const TabularSettings& settings,
                              const TaxIdHasher& tax_ids) {
-    return FileConverter(file, format, vocabulary, settings, tax_ids).run(bytes);
+    std::vector<TaxClient> clients;
+    const TakeClient keep = [&clients](const TaxClient& client) { clients.push_back(client); };
+    ConvertedFile converted = stream_export(bytes, file, format, vocabulary, settings, tax_ids, keep);
+    if (!converted.outcome.failed) converted.clients = std::move(clients);
+    return converted;
+}
+
+ConvertedFile stream_records(const CsvDocument& document, std::string_view bytes, std::string encoding,
+                             const std::filesystem::path& source, const TabularFormat& format,
+                             const HeaderVocabulary& vocabulary, const TabularSettings& settings,
+                             const TaxIdHasher& tax_ids, const TakeClient& take) {
+    return FileConverter(source, format, vocabulary, settings, tax_ids, take)
+        .run_records(document, bytes, std::move(encoding));
 }
 
 ConvertedFile convert_records(const CsvDocument& document, std::string_view bytes, std::string encoding,
                               const std::filesystem::path& source, const TabularFormat& format,
                               const HeaderVocabulary& vocabulary, const TabularSettings& settings,
                               const TaxIdHasher& tax_ids) {
-    return FileConverter(source, format, vocabulary, settings, tax_ids)
-        .run_records(document, bytes, std::move(encoding));
+    std::vector<TaxClient> clients;
+    const TakeClient keep = [&clients](const TaxClient& client) { clients.push_back(client); };
+    ConvertedFile converted =
+        stream_records(document, bytes, std::move(encoding), source, format, vocabulary, settings, tax_ids, keep);
+    if (!converted.outcome.failed) converted.clients = std::move(clients);
+    return converted;
 }
 
 }  // namespace taxsync::connectors

@@ -57,14 +57,27 @@ struct TabularSettings {
     std::string sheet;         // .xlsx: the worksheet to read; empty means the first
 };
 
-/// Decodes (or unpacks, for .xlsx), reads and converts one export file. `file` names it in problems and in each
-/// client's source. When the file fails as a whole, `clients` is empty.
+/// Decodes (or unpacks, for .xlsx), reads and converts one export file, handing each client to `take` as soon as
+/// its row is converted (the file is never held as clients). `file` names it in problems and in each client's
+/// source. When the outcome says failed, the clients already taken must be forgotten.
+ConvertedFile stream_export(std::string_view bytes, const std::filesystem::path& file, const TabularFormat& format,
+                            const HeaderVocabulary& vocabulary, const TabularSettings& settings,
+                            const TaxIdHasher& tax_ids, const TakeClient& take);
+
+/// stream_export into `clients` of the result. When the file fails as a whole, `clients` is empty.
 ConvertedFile convert_export(std::string_view bytes, const std::filesystem::path& file, const TabularFormat& format,
                              const HeaderVocabulary& vocabulary, const TabularSettings& settings,
                              const TaxIdHasher& tax_ids);
 
-/// Converts records that were read elsewhere (header first), exactly as rows of a file; `bytes`
-/// are what the content hash is taken over and `encoding` is reported as the file's.
+/// Converts records that were read elsewhere (header first), exactly as rows of a file, handing
+/// each client to `take`; `bytes` are what the content hash is taken over and `encoding` is
+/// reported as the file's.
+ConvertedFile stream_records(const CsvDocument& document, std::string_view bytes, std::string encoding,
+                             const std::filesystem::path& source, const TabularFormat& format,
+                             const HeaderVocabulary& vocabulary, const TabularSettings& settings,
+                             const TaxIdHasher& tax_ids, const TakeClient& take);
+
+/// stream_records into `clients` of the result.
 ConvertedFile convert_records(const CsvDocument& document, std::string_view bytes, std::string encoding,
                               const std::filesystem::path& source, const TabularFormat& format,
                               const HeaderVocabulary& vocabulary, const TabularSettings& settings,

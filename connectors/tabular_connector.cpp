@@ -16,8 +16,9 @@ Expected<std::unique_ptr<Connector>> make_tabular_connector(const TabularFormat&
     if (vocabulary.has_error()) return fail(ErrorKind::InvalidInput, prefix + vocabulary.error().message);
     TabularSettings tabular{settings.name, *encoding, settings.default_tax_year, settings.id_width, settings.sheet};
     ConvertFile convert = [&format, vocabulary = std::move(vocabulary).value(), tabular = std::move(tabular),
-                           &tax_ids = services.tax_ids](std::string_view bytes, const std::filesystem::path& file) {
-        return convert_export(bytes, file, format, vocabulary, tabular, tax_ids);
+                           &tax_ids = services.tax_ids](std::string_view bytes, const std::filesystem::path& file,
+                                                        const TakeClient& take) {
+        return stream_export(bytes, file, format, vocabulary, tabular, tax_ids, take);
     };
     return make_file_connector(format.type, settings, {"*.csv"}, std::move(convert), services);
 }

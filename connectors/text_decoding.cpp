@@ -123,13 +123,19 @@ std::size_t first_invalid_utf8_line(std::string_view text) {
     return 0;
 }
 
-Expected<DecodedText, FileFault> decode_export_text(std::string_view bytes, EncodingChoice choice) {
+Expected<ExportText, FileFault> decode_export_text_in_place(std::string_view bytes, EncodingChoice choice) {
+    const auto as_is = [](std::string encoding, std::size_t skip = 0) {
+        return ExportText{std::move(encoding), {}, true, skip};
+    };
+    const auto converted = [](std::string text, std::string encoding) {
+        return ExportText{std::move(encoding), std::move(text), false, 0};
+    };
     // A UTF-16 BOM is unambiguous as well, and must be looked at before the NUL check below.
     if (bytes.starts_with(kUtf16LeBom) || bytes.starts_with(kUtf16BeBom)) {
         const bool big_endian = bytes.starts_with(kUtf16BeBom);
         auto text = utf16_to_utf8(bytes.substr(2), big_endian);
         if (text.has_error()) return unexpected(std::move(text).error());
-        return DecodedText{std::move(*text), big_endian ? "utf-16be" : "utf-16le"};
+        return converted(std::move(*text), big_endian ? "utf-16be" : "utf-16le");
     }
     if (auto fault = refuse_non_text(bytes)) return unexpected(std::move(*fault));
 
@@ -141,20 +147,27 @@ Expected<DecodedText, FileFault> decode_export_text(std::string_view bytes, Enco
         if (const auto line = first_invalid_utf8_line(body); line != 0) {
             return unexpected(not_utf8_fault(line, "the file starts with a UTF-8 byte order mark"));
         }
-        return DecodedText{std::string(body), "utf-8 with BOM"};
+        return as_is("utf-8 with BOM", kUtf8Bom.size());
     }
 
     switch (choice) {
-        case EncodingChoice::Windows1252: return DecodedText{windows1252_to_utf8(bytes), "windows-1252"};
+        case EncodingChoice::Windows1252: return converted(windows1252_to_utf8(bytes), "windows-1252");
         case EncodingChoice::Utf8:
             if (const auto line = first_invalid_utf8_line(bytes); line != 0) {
                 return unexpected(not_utf8_fault(line, "encoding is set to utf-8"));
             }
-            return DecodedText{std::string(bytes), "utf-8"};
+            return as_is("utf-8");
         case EncodingChoice::Auto: break;
     }
-    if (is_valid_utf8(bytes)) return DecodedText{std::string(bytes), "utf-8"};
-    return DecodedText{windows1252_to_utf8(bytes), "windows-1252"};
+    if (is_valid_utf8(bytes)) return as_is("utf-8");
+    return converted(windows1252_to_utf8(bytes), "windows-1252");
+}
+
+Expected<DecodedText, FileFault> decode_export_text(std::string_view bytes, EncodingChoice choice) {
+    auto decoded = decode_export_text_in_place(bytes, choice);
+    if (decoded.has_error()) return unexpected(std::move(decoded).error());
+    std::string text = decoded->as_is ? std::string(decoded->text(bytes)) : std::move(decoded->converted);
+    return DecodedText{std::move(text), std::move(decoded->encoding)};
 }
 
 }  // namespace taxsync::connectors

@@ -25,6 +25,23 @@ struct DecodedText {
     std::string encoding;  // "utf-8", "utf-8 with BOM", "utf-16le", "utf-16be" or "windows-1252"
 };
 
+/// An export's text without a copy where none is needed: UTF-8 bytes are used as they are (past a
+/// BOM); only Windows-1252 and UTF-16 are converted.
+struct ExportText {
+    std::string encoding;   // as in DecodedText
+    std::string converted;  // the UTF-8 text when the bytes had to be converted
+    bool as_is = false;     // the bytes themselves are the text, from `skip` on
+    std::size_t skip = 0;   // the length of a UTF-8 BOM
+
+    /// The UTF-8 text of `bytes`, which must be the bytes this was decoded from (and outlive the view).
+    [[nodiscard]] std::string_view text(std::string_view bytes) const {
+        return as_is ? bytes.substr(skip) : std::string_view(converted);
+    }
+};
+
+/// decode_export_text without copying text that already is UTF-8; fails in the same cases.
+Expected<ExportText, FileFault> decode_export_text_in_place(std::string_view bytes, EncodingChoice choice);
+
 /// Decodes a whole export. Fails (naming the line, marked unreadable) for binary files, broken
 /// UTF-16, and bytes that are not UTF-8 when UTF-8 is required (forced, or promised by a BOM).
 Expected<DecodedText, FileFault> decode_export_text(std::string_view bytes, EncodingChoice choice);

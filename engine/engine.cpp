@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -18,6 +19,7 @@
 #include <variant>
 
 #include "core/digest.hpp"
+#include "core/string_index.hpp"
 #include "core/text.hpp"
 #include "engine/executor.hpp"
 #include "engine/store_lock.hpp"
@@ -152,6 +154,166 @@ mapping::KnownState known_state(store::Store& store, const ConnectorName& connec
     return known;
 }
 
+/// The engine's end of a read: each client is compared with the snapshot and written to the store
+/// as it arrives, inside the cycle's transaction, each file under a savepoint so that a file found
+/// unreadable at its end is undone whole. Per client only its id, the stored content hash and
+/// what this read did with it are kept; the records of new and changed clients are kept for the
+/// planner up to a bound (beyond it the planner loads them from the store).
+class StoreIntake final : public connectors::ClientSink {
+public:
+    struct Counts {
+        std::size_t clients = 0;
+        std::size_t added = 0;
+        std::size_t changed = 0;
+    };
+
+    StoreIntake(store::Store& store, const CycleId& cycle, const ConnectorName& connector,
+                std::map<ClientKey, TaxClient>& kept, std::map<ClientKey, ClientChange>& changes)
+        : store_(store), cycle_(cycle), connector_(connector), kept_(kept), changes_(changes) {
+        store_.visit_snapshot(connector_, [this](const store::SnapshotEntry& row) {
+            Known& known = known_.try_emplace(row.client).first;
+            known.stored = true;
+            known.back_from_absence = row.absent_count > 0 || row.removed;
+            known.content_hash.assign(row.content_hash);
+        });
+    }
+
+    void begin_file(const std::filesystem::path& /*file*/) override {
+        ++file_;
+        displaced_.clear();
+        savepoint_.emplace(store_.db(), "intake_file");
+    }
+
+    void accept(const TaxClient& client) override {
+        const std::string hash = client.content_hash();
+        Known& known = known_.try_emplace(client.id.value()).first;
+        const bool given_before = known.read.file != kNotRead;  // by an older file of this read
+        if (given_before) displaced_.emplace_back(client.id.value(), known.read);
+        const ClientChange change = !known.stored                  ? ClientChange::Added
+                                    : !known.content_hash.is(hash) ? ClientChange::Changed
+                                                                   : ClientChange::Unchanged;
+        // A client exported as before costs no write: its record and people rows already say this.
+        // One back from absence is written, which clears its absence count; so is one whose row an
+        // older file of this read replaced.
+        const bool write =
+            change != ClientChange::Unchanged || known.back_from_absence || (given_before && known.read.written);
+        known.read = ReadMark{file_, change, write};
+        if (write) {
+            store_.upsert_client(client, hash, cycle_);
+            sync_people(store_, client);
+        }
+        if (change == ClientChange::Unchanged && !given_before) return;
+        const ClientKey key{connector_, client.id};
+        if (change == ClientChange::Unchanged) {
+            changes_.erase(key);
+            kept_.erase(key);
+            return;
+        }
+        changes_[key] = change;
+        if (const auto found = kept_.find(key); found != kept_.end()) {
+            found->second = client;
+        } else if (kept_.size() < kMostKept) {
+            kept_.emplace(key, client);
+        }
+    }
+
+    void end_file(bool taken) override {
+        if (taken) {
+            savepoint_->release();
+            savepoint_.reset();
+            return;
+        }
+        savepoint_->roll_back();
+        savepoint_.reset();
+        // The store is as before the file; so must be what this read remembers of its clients.
+        for (auto& entry : known_.entries()) {
+            if (entry.value.read.file != file_) continue;
+            forget_change(entry.key);
+            entry.value.read = ReadMark{};  // a client new in the file is left neither stored nor read: unused
+        }
+        for (const auto& [id, mark] : displaced_) {
+            known_.try_emplace(id).first.read = mark;
+            if (mark.change != ClientChange::Unchanged) changes_[ClientKey{connector_, ClientId(id)}] = mark.change;
+        }
+        displaced_.clear();
+    }
+
+    [[nodiscard]] Counts counts() const {
+        Counts counts;
+        for (const auto& entry : known_.entries()) {
+            const ReadMark& read = entry.value.read;
+            if (read.file == kNotRead) continue;
+            ++counts.clients;
+            if (read.change == ClientChange::Added) ++counts.added;
+            if (read.change == ClientChange::Changed) ++counts.changed;
+        }
+        return counts;
+    }
+
+    /// Stored clients that no file of this read gave.
+    [[nodiscard]] std::vector<ClientId> absent() const {
+        std::vector<ClientId> absent;
+        for (const auto& entry : known_.entries()) {
+            if (entry.value.stored && entry.value.read.file == kNotRead) absent.emplace_back(entry.key);
+        }
+        return absent;
+    }
+
+private:
+    static constexpr std::size_t kNotRead = 0;  // files are counted from 1
+    /// Records of new and changed clients kept in memory for the planner (a first import of a
+    /// large firm loads the rest from the store instead of holding the whole export).
+    static constexpr std::size_t kMostKept = 2000;
+
+    /// What this read did with a client.
+    struct ReadMark {
+        std::size_t file = kNotRead;  // the file that gave it last
+        ClientChange change = ClientChange::Unchanged;
+        bool written = false;
+    };
+    /// A content hash (64 hex digits) held inline: one allocation fewer per client and read.
+    class StoredHash {
+    public:
+        void assign(std::string_view hash) {
+            length_ = std::min(hash.size(), digits_.size());
+            std::copy_n(hash.begin(), length_, digits_.begin());
+            whole_ = length_ == hash.size();
+        }
+        [[nodiscard]] bool is(std::string_view hash) const {
+            return whole_ && std::string_view(digits_.data(), length_) == hash;
+        }
+
+    private:
+        std::array<char, 64> digits_{};
+        std::size_t length_ = 0;
+        bool whole_ = false;  // false for a client new in this read, or a stored hash of another shape
+    };
+
+    struct Known {
+        StoredHash content_hash;  // as stored before this read
+        bool stored = false;
+        bool back_from_absence = false;
+        ReadMark read;
+    };
+
+    void forget_change(const std::string& id) {
+        const ClientKey key{connector_, ClientId(id)};
+        changes_.erase(key);
+        kept_.erase(key);
+    }
+
+    store::Store& store_;
+    const CycleId& cycle_;
+    const ConnectorName& connector_;
+    std::map<ClientKey, TaxClient>& kept_;
+    std::map<ClientKey, ClientChange>& changes_;
+    StringIndex<Known> known_;
+    std::size_t file_ = kNotRead;
+    std::optional<sqlite::Savepoint> savepoint_;
+    /// What the current file replaced of older files' rows, to put back if it is undone.
+    std::vector<std::pair<std::string, ReadMark>> displaced_;
+};
+
 std::string summary_json(const CycleReport& report) {
     std::size_t added = 0;
     std::size_t changed = 0;
@@ -281,52 +443,29 @@ void Engine::read_sources(store::Store& store, const CycleId& cycle, CycleReport
             report.connectors.push_back(std::move(summary));
             continue;
         }
-        connectors::Batch batch = connector->read(state);
+        StoreIntake intake_sink(store, cycle, connector->name(), intake.read, intake.changes);
+        connectors::ReadSummary read = connector->stream(state, intake_sink);
+        const StoreIntake::Counts counts = intake_sink.counts();
         summary.read = true;
-        summary.files = batch.files.size();
-        summary.clients = batch.clients.size();
-
-        const auto snapshot = store.snapshot(connector->name());
-        std::set<ClientId> present;
-        for (TaxClient& client : batch.clients) {
-            const std::string hash = client.content_hash();
-            const auto existing = snapshot.find(client.id);
-            ClientChange change = ClientChange::Unchanged;
-            if (existing == snapshot.end()) {
-                change = ClientChange::Added;
-                ++summary.added;
-            } else if (existing->second.content_hash != hash) {
-                change = ClientChange::Changed;
-                ++summary.changed;
-            }
-            present.insert(client.id);
-            // A client exported as before costs no write: its record and people rows already say
-            // this. One back from absence is written, which clears its absence count.
-            const bool rewrite = change != ClientChange::Unchanged || existing->second.absent_count > 0 ||
-                                 existing->second.removal.has_value();
-            if (!rewrite) continue;
-            store.upsert_client(client, hash, cycle);
-            sync_people(store, client);
-            const ClientKey key{client.connector, client.id};
-            if (change == ClientChange::Unchanged) continue;
-            intake.changes[key] = change;
-            intake.read.insert_or_assign(key, std::move(client));
-        }
-        if (batch.complete) {
-            store.count_absences(connector->name(), present);
-            summary.absent = static_cast<std::size_t>(std::count_if(
-                snapshot.begin(), snapshot.end(), [&](const auto& entry) { return present.count(entry.first) == 0; }));
+        summary.files = read.files.size();
+        summary.clients = counts.clients;
+        summary.added = counts.added;
+        summary.changed = counts.changed;
+        if (read.complete) {
+            const std::vector<ClientId> absent = intake_sink.absent();
+            store.count_absent(connector->name(), absent);
+            summary.absent = absent.size();
         } else {
             summary.note = "a file could not be read whole; it will be read again, and absences are not counted";
         }
 
         std::vector<store::FileRecord> files;
-        for (const auto& file : batch.files) {
+        for (const auto& file : read.files) {
             files.push_back({file.path.string(), file.content_hash, file.encoding, static_cast<std::int64_t>(file.rows),
                              static_cast<std::int64_t>(file.imported), file.failed});
         }
         std::vector<store::ProblemRecord> problems;
-        for (const auto& problem : batch.problems) {
+        for (const auto& problem : read.problems) {
             problems.push_back({connector->name().value(), problem.file, static_cast<std::int64_t>(problem.line),
                                 severity_text(problem.severity), problem.reason});
             (problem.severity == connectors::Severity::Error ? log_.warn("{}:{}: {}", problem.file, problem.line, problem.reason)
@@ -334,10 +473,10 @@ void Engine::read_sources(store::Store& store, const CycleId& cycle, CycleReport
             report.problems.push_back(problem);
         }
         // An incomplete read stores no fingerprint, so the next cycle reads the source again.
-        store.record_read(connector->name(), batch.complete ? state.fingerprint : std::string(), cycle, files, problems);
+        store.record_read(connector->name(), read.complete ? state.fingerprint : std::string(), cycle, files, problems);
         log_.info("connector {}: read {} file(s), {} client(s): {} new, {} changed, {} absent, {} problem(s)",
                   connector->name(), summary.files, summary.clients, summary.added, summary.changed, summary.absent,
-                  batch.problems.size());
+                  read.problems.size());
         report.connectors.push_back(std::move(summary));
     }
 }

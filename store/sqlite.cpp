@@ -69,6 +69,13 @@ std::string Statement::column_text(int index) const {
     return {reinterpret_cast<const char*>(text), static_cast<std::size_t>(sqlite3_column_bytes(statement_.get(), index))};
 }
 
+std::string_view Statement::column_view(int index) const {
+    const auto* text = sqlite3_column_text(statement_.get(), index);
+    if (text == nullptr) return {};
+    return {reinterpret_cast<const char*>(text),
+            static_cast<std::size_t>(sqlite3_column_bytes(statement_.get(), index))};
+}
+
 std::optional<std::string> Statement::column_optional_text(int index) const {
     if (column_is_null(index)) return std::nullopt;
     return column_text(index);
@@ -161,6 +168,30 @@ Transaction::~Transaction() {
 void Transaction::commit() {
     db_.exec("COMMIT");
     open_ = false;
+}
+
+Savepoint::Savepoint(Database& db, std::string name) : db_(db), name_(std::move(name)) {
+    db_.exec("SAVEPOINT " + name_);
+}
+
+Savepoint::~Savepoint() {
+    if (!open_) return;
+    try {
+        roll_back();
+    } catch (const Error&) {  // NOLINT(bugprone-empty-catch): the enclosing transaction still rolls back
+    }
+}
+
+void Savepoint::release() {
+    db_.exec("RELEASE " + name_);
+    open_ = false;
+}
+
+void Savepoint::roll_back() {
+    open_ = false;
+    // ROLLBACK TO keeps the savepoint on the stack; RELEASE then removes it.
+    db_.exec("ROLLBACK TO " + name_);
+    db_.exec("RELEASE " + name_);
 }
 
 }  // namespace taxsync::sqlite

@@ -63,6 +63,8 @@ public:
     [[nodiscard]] std::int64_t column_int(int index) const;
     [[nodiscard]] double column_double(int index) const;
     [[nodiscard]] std::string column_text(int index) const;
+    /// The text without a copy; valid until the statement steps, resets or is finalized.
+    [[nodiscard]] std::string_view column_view(int index) const;
     [[nodiscard]] std::optional<std::string> column_optional_text(int index) const;
     [[nodiscard]] std::optional<std::int64_t> column_optional_int(int index) const;
     [[nodiscard]] bool column_is_null(int index) const;
@@ -140,6 +142,27 @@ public:
 
 private:
     Database& db_;
+    bool open_ = true;
+};
+
+/// SAVEPOINT on construction, inside an open transaction: release() keeps what was done since,
+/// destruction without release() undoes it (and the transaction goes on).
+class Savepoint {
+public:
+    Savepoint(Database& db, std::string name);
+    ~Savepoint();
+    Savepoint(const Savepoint&) = delete;
+    Savepoint& operator=(const Savepoint&) = delete;
+    Savepoint(Savepoint&&) = delete;
+    Savepoint& operator=(Savepoint&&) = delete;
+
+    void release();
+    /// Undoes what was done since the savepoint and ends it.
+    void roll_back();
+
+private:
+    Database& db_;
+    std::string name_;
     bool open_ = true;
 };
 

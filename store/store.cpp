@@ -300,6 +300,15 @@ std::map<ClientId, SnapshotRow> Store::snapshot(const ConnectorName& connector) 
     return out;
 }
 
+void Store::visit_snapshot(const ConnectorName& connector, const std::function<void(const SnapshotEntry& row)>& visit) {
+    auto row = db_.cached(
+        "SELECT client_id, content_hash, absent_count, removal IS NOT NULL FROM clients WHERE connector = ?1");
+    row->bind_all(connector.value());
+    while (row->step()) {
+        visit(SnapshotEntry{row->column_view(0), row->column_view(1), row->column_int(2), row->column_int(3) != 0});
+    }
+}
+
 std::optional<SnapshotRow> Store::snapshot_row(const ConnectorName& connector, const ClientId& client) {
     auto row =
         db_.cached("SELECT " + std::string(kSnapshotColumns) + " FROM clients WHERE connector = ?1 AND client_id = ?2");
@@ -378,6 +387,16 @@ void Store::count_absences(const ConnectorName& connector, const std::set<Client
         update.bind_all(connector.value(), id);
         update.run();
         update.reset();
+    }
+}
+
+void Store::count_absent(const ConnectorName& connector, const std::vector<ClientId>& absent) {
+    auto update =
+        db_.cached("UPDATE clients SET absent_count = absent_count + 1 WHERE connector = ?1 AND client_id = ?2");
+    for (const ClientId& id : absent) {
+        update->bind_all(connector.value(), id.value());
+        update->run();
+        update->reset();
     }
 }
 

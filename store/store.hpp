@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -58,6 +59,14 @@ struct SnapshotRow {
     std::optional<std::string> applied_hash;
     std::int64_t absent_count = 0;
     std::optional<std::string> removal;  // set once the removal policy acted: preserve | revoke | archive
+};
+
+/// A snapshot row as visit_snapshot shows it: the views last until the visitor returns.
+struct SnapshotEntry {
+    std::string_view client;
+    std::string_view content_hash;
+    std::int64_t absent_count = 0;
+    bool removed = false;  // the removal policy acted on it
 };
 
 // ---- links ------------------------------------------------------------------------------------
@@ -245,6 +254,9 @@ public:
 
     // snapshot
     std::map<ClientId, SnapshotRow> snapshot(const ConnectorName& connector);
+    /// Each snapshot row of `connector` in turn, without holding them all or copying their text
+    /// (an intake of 100,000 clients keeps only what it needs of each).
+    void visit_snapshot(const ConnectorName& connector, const std::function<void(const SnapshotEntry& row)>& visit);
     std::optional<SnapshotRow> snapshot_row(const ConnectorName& connector, const ClientId& client);
     std::vector<ConnectorName> snapshot_connectors();
     /// Clients with work possibly left: no applied mark for their current record, or absent.
@@ -262,6 +274,8 @@ public:
     void upsert_client(const TaxClient& client, const std::string& content_hash, const CycleId& cycle);
     /// Increments absent_count for clients of `connector` not in `present`.
     void count_absences(const ConnectorName& connector, const std::set<ClientId>& present);
+    /// Increments absent_count for the clients `absent` of `connector`.
+    void count_absent(const ConnectorName& connector, const std::vector<ClientId>& absent);
     /// The source was not read again (unchanged): clients already absent count one more cycle.
     void count_absences_again(const ConnectorName& connector);
     /// An empty `applied_hash` clears the mark: the client is planned again on the next cycle.

@@ -328,5 +328,49 @@ TEST_F(Files, NewestWinsEvenWhenTheStateListsFilesOutOfOrder) {
     EXPECT_EQ(batch.clients[0].people[0].last_name, "New");
 }
 
+/// Writes down what a read hands over, in order: "begin <file>", "<client id> <last name>", "end taken|undone".
+class RecordingSink final : public ClientSink {
+public:
+    void begin_file(const std::filesystem::path& file) override {
+        events.push_back("begin " + file.filename().string());
+    }
+    void accept(const TaxClient& client) override {
+        events.push_back(client.id.value() + " " + (client.people.empty() ? "" : client.people[0].last_name));
+    }
+    void end_file(bool taken) override { events.emplace_back(taken ? "end taken" : "end undone"); }
+
+    std::vector<std::string> events;
+};
+
+TEST_F(Files, StreamsClientsFileByFileOldestFirstAndMarksACutFileUndone) {
+    write("older.csv", "Client ID,Last Name\n1001,Lee\n1002,Kim\n", 2h);
+    write("newer.csv", "Client ID,Last Name,Email\n1003,Park,park@example.com\n1001,Ch", 1h);
+    const auto connector = make(settings("proseries"));
+    ASSERT_NE(connector, nullptr);
+    const auto state = connector->scan();
+    ASSERT_TRUE(state.has_value());
+    RecordingSink sink;
+    const ReadSummary read = connector->stream(*state, sink);
+    // The cut row is converted before the cut is found: the sink is told to forget the whole file.
+    EXPECT_EQ(sink.events, (std::vector<std::string>{"begin older.csv", "1001 Lee", "1002 Kim", "end taken",
+                                                     "begin newer.csv", "1003 Park", "1001 Ch", "end undone"}));
+    EXPECT_FALSE(read.complete);
+    ASSERT_EQ(read.files.size(), 2U);
+    EXPECT_EQ(read.files[0].imported, 2U) << "an undone file replaces no older row";
+    EXPECT_TRUE(read.files[1].failed);
+    EXPECT_TRUE(std::none_of(read.problems.begin(), read.problems.end(), [](const Problem& problem) {
+        return problem.reason.find("newer file") != std::string::npos;
+    }));
+}
+
+TEST_F(Files, ACutNewerFileLeavesTheOlderRowsInTheBatch) {
+    write("older.csv", "Client ID,Last Name\n1001,Lee\n", 2h);
+    write("newer.csv", "Client ID,Last Name,Email\n1001,Cho,cho@example.com\n1004,It", 1h);
+    const Batch batch = read_all("proseries");
+    EXPECT_FALSE(batch.complete);
+    ASSERT_EQ(batch.clients.size(), 1U);
+    EXPECT_EQ(batch.clients[0].people[0].last_name, "Lee");
+}
+
 }  // namespace
 }  // namespace taxsync::connectors

@@ -12,6 +12,28 @@ TEST(TextDecoding, PlainUtf8IsTakenAsIs) {
     EXPECT_EQ(decoded->text, "id,name\n1,Ren\xC3\xA9\n");
 }
 
+TEST(TextDecoding, Utf8IsUsedInPlaceAndOnlyOtherEncodingsAreConverted) {
+    const std::string plain = "id,name\n1,Ren\xC3\xA9\n";
+    const auto as_is = decode_export_text_in_place(plain, EncodingChoice::Auto);
+    ASSERT_TRUE(as_is.has_value());
+    EXPECT_TRUE(as_is->as_is);
+    EXPECT_TRUE(as_is->converted.empty());
+    EXPECT_EQ(as_is->text(plain).data(), plain.data()) << "no copy of text that already is UTF-8";
+
+    const std::string with_bom = "\xEF\xBB\xBFid\n1,Ren\xC3\xA9\n";
+    const auto past_bom = decode_export_text_in_place(with_bom, EncodingChoice::Auto);
+    ASSERT_TRUE(past_bom.has_value());
+    EXPECT_EQ(past_bom->encoding, "utf-8 with BOM");
+    EXPECT_EQ(past_bom->text(with_bom), "id\n1,Ren\xC3\xA9\n");
+
+    const std::string ansi = "id\n1,Ren\xE9\n";
+    const auto converted = decode_export_text_in_place(ansi, EncodingChoice::Auto);
+    ASSERT_TRUE(converted.has_value());
+    EXPECT_FALSE(converted->as_is);
+    EXPECT_EQ(converted->encoding, "windows-1252");
+    EXPECT_EQ(converted->text(ansi), "id\n1,Ren\xC3\xA9\n");
+}
+
 TEST(TextDecoding, Utf8BomIsStrippedAndReported) {
     const auto decoded = decode_export_text(
         "\xEF\xBB\xBF"

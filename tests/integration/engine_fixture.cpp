@@ -43,8 +43,12 @@ EngineRig::EngineRig(const std::filesystem::path& dir, Emulator& emulator, engin
 void EngineRig::write_export(const std::vector<std::string>& rows) {
     std::string text = Exports::lacerte_header() + "\r\n";
     for (const auto& row : rows) text += row + "\r\n";
-    const auto target = dir_ / "exports" / "clients.csv";
-    const auto staging = dir_ / "clients.csv.partial";
+    write_export_file("clients.csv", text);
+}
+
+void EngineRig::write_export_file(const std::string& name, const std::string& text) {
+    const auto target = dir_ / "exports" / name;
+    const auto staging = dir_ / (name + ".partial");
     {
         std::ofstream out(staging, std::ios::binary);
         out << text;

@@ -30,6 +30,8 @@ public:
 
     /// Replaces the Lacerte export with these rows (header added).
     void write_export(const std::vector<std::string>& rows);
+    /// Writes `text` as it is to the export file `name`, newer than every earlier write.
+    void write_export_file(const std::string& name, const std::string& text);
     engine::CycleReport cycle();
     store::Store& store() { return *store_; }
     ManualClock& clock() { return clock_; }

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+
 #include "tests/integration/engine_fixture.hpp"
 
 namespace taxsync::testing {
@@ -108,6 +111,119 @@ TEST_F(IntakeCycleTest, AStoreWithoutSettledRulesLooksAtEveryClientOnceAndPlansN
     EXPECT_EQ(emulator.requests().size(), requests);
     EXPECT_TRUE(rig.store().settled_rules().has_value());
     EXPECT_TRUE(rig.store().unsettled(kLacerte).empty()) << "the stale mark was re-checked and set again";
+}
+
+// Clients are written to the store as they are read, each file under a savepoint: what follows
+// proves that streaming keeps "a file is taken whole or not at all" and "the newest file wins".
+
+std::string export_text(const std::vector<std::string>& rows, const std::string& cut_last_row = "") {
+    std::string text = Exports::lacerte_header() + "\r\n";
+    for (const auto& row : rows) text += row + "\r\n";
+    return text + cut_last_row;  // a row without its line break and its last fields: a file still being written
+}
+
+const std::string kRuth = Exports::lacerte_row("00401I", "Ruth", "Okafor", "900-51-0001", "ruth@example.net");
+const std::string kSam = Exports::lacerte_row("00402I", "Sam", "Reyes", "900-51-0002", "sam@example.org");
+const std::string kTia = Exports::lacerte_row("00403I", "Tia", "Moss", "900-51-0004", "tia@example.com");
+const std::string kUma = Exports::lacerte_row("00404I", "Uma", "Ford", "900-51-0005", "uma@example.com");
+
+std::string last_name_in_store(store::Store& store, const std::string& id) {
+    const auto client = store.load_client(kLacerte, ClientId(id));
+    return client ? client->people.at(0).last_name : std::string("(not stored)");
+}
+
+TEST_F(IntakeCycleTest, AFileTruncatedAtItsEndIsUndoneWholeWhileAnotherFilesClientsGoThrough) {
+    rig.write_export_file("office-a.csv", export_text({kRuth, kSam}));
+    rig.write_export_file("office-b.csv", export_text({kTia}, "00404I,Uma"));
+    const auto first = rig.cycle();
+    ASSERT_EQ(first.connectors.size(), 1U);
+    EXPECT_EQ(first.connectors[0].added, 2U);
+    EXPECT_EQ(first.connectors[0].clients, 2U);
+    std::set<std::string> planned;
+    for (const auto& client : first.plan) planned.insert(client.client.value());
+    EXPECT_EQ(planned, (std::set<std::string>{"00401I", "00402I"}));
+    // Tia's row was complete and had been written when the cut was found: it went with the file.
+    EXPECT_FALSE(rig.store().snapshot_row(kLacerte, ClientId("00403I")).has_value());
+    EXPECT_EQ(last_name_in_store(rig.store(), "00401I"), "Okafor");
+    const bool cut_reported = std::any_of(first.problems.begin(), first.problems.end(), [](const auto& problem) {
+        return problem.file.find("office-b.csv") != std::string::npos && problem.line == 3 &&
+               problem.reason.find("truncated") != std::string::npos;
+    });
+    EXPECT_TRUE(cut_reported);
+
+    rig.write_export_file("office-b.csv", export_text({kTia, kUma}));
+    const auto whole = rig.cycle();
+    EXPECT_EQ(whole.connectors[0].added, 2U);
+    EXPECT_EQ(whole.connectors[0].clients, 4U);
+
+    // Cut again, with Tia changed before the cut: Tia keeps her stored record, and the clients of the
+    // cut file are not counted absent.
+    const std::string tia_renamed =
+        Exports::lacerte_row("00403I", "Tia", "Moss-Lane", "900-51-0004", "tia@example.com");
+    rig.write_export_file("office-b.csv", export_text({tia_renamed}, "00404I,Uma"));
+    const auto cut = rig.cycle();
+    EXPECT_TRUE(cut.plan.empty());
+    EXPECT_EQ(cut.connectors[0].changed, 0U);
+    EXPECT_EQ(cut.connectors[0].absent, 0U);
+    EXPECT_EQ(last_name_in_store(rig.store(), "00403I"), "Moss");
+    EXPECT_EQ(rig.store().snapshot_row(kLacerte, ClientId("00403I"))->absent_count, 0);
+    EXPECT_EQ(rig.store().snapshot_row(kLacerte, ClientId("00404I"))->absent_count, 0);
+}
+
+TEST_F(IntakeCycleTest, ADuplicateIdInOneFileIsReportedAndTheFirstRowIsTaken) {
+    const std::string sam_again = Exports::lacerte_row("00402I", "Samuel", "Reyes", "900-51-0002", "sam@example.org");
+    rig.write_export_file("clients.csv", export_text({kRuth, kSam, sam_again}));
+    const auto report = rig.cycle();
+    EXPECT_EQ(report.connectors[0].clients, 2U);
+    EXPECT_EQ(report.plan.size(), 2U);
+    const bool reported = std::any_of(report.problems.begin(), report.problems.end(), [](const auto& problem) {
+        return problem.line == 4 && problem.severity == connectors::Severity::Error &&
+               problem.reason.find("already appears on line 3") != std::string::npos;
+    });
+    EXPECT_TRUE(reported);
+    EXPECT_EQ(rig.store().load_client(kLacerte, ClientId("00402I"))->people.at(0).first_name, "Sam");
+}
+
+TEST_F(IntakeCycleTest, AnIdMovingBetweenFilesIsNeitherNewNorAbsentAndTheNewestRowWins) {
+    rig.write_export_file("office-a.csv", export_text({kRuth, kSam}));
+    rig.write_export_file("office-b.csv", export_text({kTia}));
+    ASSERT_TRUE(rig.cycle().failures.empty());
+    count_writes();
+
+    // Sam moves to the newer file unchanged: nothing to write, nothing to plan, not absent.
+    rig.write_export_file("office-a.csv", export_text({kRuth}));
+    rig.write_export_file("office-b.csv", export_text({kTia, kSam}));
+    const auto moved = rig.cycle();
+    EXPECT_TRUE(moved.plan.empty());
+    EXPECT_EQ(moved.connectors[0].absent, 0U);
+    EXPECT_EQ(moved.connectors[0].added, 0U);
+    EXPECT_EQ(written_clients(), std::set<std::string>{});
+
+    // Both files give Sam: the older one changed, the newer one as stored. The newer wins, so the
+    // older row is reported and the store keeps (gets back) the newer one: nothing is planned.
+    const std::string sam_renamed =
+        Exports::lacerte_row("00402I", "Sam", "Reyes-Old", "900-51-0002", "sam@example.org");
+    rig.write_export_file("office-a.csv", export_text({kRuth, sam_renamed}));
+    rig.write_export_file("office-b.csv", export_text({kTia, kSam}));
+    const auto both = rig.cycle();
+    EXPECT_TRUE(both.plan.empty());
+    EXPECT_EQ(both.connectors[0].changed, 0U);
+    EXPECT_EQ(both.connectors[0].clients, 3U);
+    EXPECT_EQ(last_name_in_store(rig.store(), "00402I"), "Reyes");
+    const bool older_reported = std::any_of(both.problems.begin(), both.problems.end(), [](const auto& problem) {
+        return problem.file.find("office-a.csv") != std::string::npos && problem.line == 3 &&
+               problem.reason.find("newer file") != std::string::npos;
+    });
+    EXPECT_TRUE(older_reported);
+
+    // The other way round: the newer row changed wins over an older row as stored.
+    rig.write_export_file("office-a.csv", export_text({kRuth, kSam}));
+    rig.write_export_file("office-b.csv", export_text({kTia, sam_renamed}));
+    const auto newer_changed = rig.cycle();
+    EXPECT_EQ(newer_changed.connectors[0].changed, 1U);
+    ASSERT_EQ(newer_changed.plan.size(), 1U);
+    EXPECT_EQ(newer_changed.plan[0].client.value(), "00402I");
+    EXPECT_EQ(last_name_in_store(rig.store(), "00402I"), "Reyes-Old");
 }
 
 }  // namespace
