@@ -100,8 +100,11 @@ int main(int argc, char** argv) {
         plan["rate_limit"] = {{"requests_per_minute", options.limit_rpm}, {"burst", 5}};
         portal_settings += "requests_per_minute = " + std::to_string(options.limit_rpm) + "\nburst = 1\n";
     }
-    // The safety gate would hold an import of this size; the benchmark measures the sending itself.
-    workspace.write_config(portal_settings, "[safety]\nmax_invitations = 0\nmax_revocations = 0\nmax_changed_percent = 0\n");
+    // The safety gate would hold an import of this size; the benchmark measures the sending itself,
+    // at the service's default log level.
+    workspace.write_config(portal_settings,
+                           "[safety]\nmax_invitations = 0\nmax_revocations = 0\nmax_changed_percent = 0\n",
+                           "log_level = \"info\"\n");
     std::vector<std::string> rows;
     for (int i = 1; i <= options.clients; ++i) {
         char id[16];

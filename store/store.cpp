@@ -702,14 +702,22 @@ std::set<std::pair<ConnectorName, ClientId>> Store::clients_with_open_operations
 }
 
 void Store::mark_in_flight(const OperationId& operation) {
-    db_.prepare("UPDATE outbox SET state = 'in_flight', attempts = attempts + 1, updated_at = ?1 WHERE id = ?2")
-        .bind_all(now(), operation.value())
+    db_.cached("UPDATE outbox SET state = 'in_flight', attempts = attempts + 1, updated_at = ?1 WHERE id = ?2")
+        ->bind_all(now(), operation.value())
+        .run();
+}
+
+void Store::unmark_in_flight(const OperationId& operation, OutboxState before) {
+    db_.cached(
+           "UPDATE outbox SET state = ?1, attempts = max(attempts - 1, 0), updated_at = ?2 "
+           "WHERE id = ?3 AND state = 'in_flight'")
+        ->bind_all(to_string(before), now(), operation.value())
         .run();
 }
 
 void Store::mark_done(const OperationId& operation) {
-    db_.prepare("UPDATE outbox SET state = 'done', last_error = NULL, updated_at = ?1 WHERE id = ?2")
-        .bind_all(now(), operation.value())
+    db_.cached("UPDATE outbox SET state = 'done', last_error = NULL, updated_at = ?1 WHERE id = ?2")
+        ->bind_all(now(), operation.value())
         .run();
 }
 
