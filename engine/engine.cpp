@@ -590,16 +590,21 @@ std::optional<std::string> group_touched(const mapping::Action& action) {
 /// How many operations are marked in flight ahead of their turn, at least (8 per worker above 8
 /// workers): one fsync for that many, while the operations before them are at the portal.
 constexpr std::size_t kMarkAheadWindow = 64;
+/// The longest a finished operation's outcome waits for its group's commit (see OutcomeGroup).
+constexpr auto kOutcomesCommitAfter = std::chrono::milliseconds(10);
 
 /// The store work of the operations under way (what each step records, the coordinator's marks
-/// and drops) goes into one open transaction on the shared connection, committed whenever the
-/// coordinator has taken in finished operations: one commit for all of them instead of several
-/// per operation. A client's next step runs on the same connection and sees its previous step's
-/// rows before they are committed. A kill before a commit leaves those operations in flight, and
-/// resuming them looks their work up, as after any crash.
+/// and drops) goes into one open transaction on the shared connection, committed once a worker's
+/// worth of operations has finished or kOutcomesCommitAfter has passed: one commit for many
+/// operations instead of several per operation. A client's next step runs on the same connection
+/// and sees its previous step's rows before they are committed. A kill before a commit leaves
+/// those operations in flight, and resuming them looks their work up, as after any crash.
 class OutcomeGroup {
 public:
-    explicit OutcomeGroup(sqlite::Database& db) : db_(db) { begin(); }
+    OutcomeGroup(sqlite::Database& db, const Clock& clock, std::size_t commit_every)
+        : db_(db), clock_(clock), commit_every_(std::max<std::size_t>(1, commit_every)) {
+        begin();
+    }
     ~OutcomeGroup() {
         if (!open_) return;
         try {
@@ -612,10 +617,14 @@ public:
     OutcomeGroup(OutcomeGroup&&) = delete;
     OutcomeGroup& operator=(OutcomeGroup&&) = delete;
 
-    /// Commits the group and opens the next.
-    void commit() {
-        finish();
-        begin();
+    /// `finished` more operations recorded their outcomes: commits the group (and opens the next)
+    /// when enough have, or when the oldest uncommitted one has waited long enough.
+    void took_in(std::size_t finished) {
+        waiting_ += finished;
+        if (waiting_ >= commit_every_ || clock_.steady_now() - begun_ >= kOutcomesCommitAfter) {
+            finish();
+            begin();
+        }
     }
     /// Commits the group, then marks the operations in flight in a commit that is on disk when this
     /// returns: one fsync for the marks and every outcome before them (SQLite refuses to change the
@@ -639,10 +648,16 @@ private:
     void begin() {
         db_.exec("BEGIN IMMEDIATE");
         open_ = true;
+        waiting_ = 0;
+        begun_ = clock_.steady_now();
     }
 
     sqlite::Database& db_;
+    const Clock& clock_;
+    std::size_t commit_every_;
     bool open_ = false;
+    std::size_t waiting_ = 0;
+    SteadyTime begun_;
 };
 
 /// Runs operations on one thread per adapter; with a single adapter, in the caller's thread.
@@ -847,7 +862,7 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
     {
         const store::RelaxedDurability relaxed(store_.db());  // only the in-flight marks pay a fsync
         std::mutex store_mutex;
-        OutcomeGroup outcomes(store_.db());  // before the pool: its threads are joined before a rollback
+        OutcomeGroup outcomes(store_.db(), clock_, workers);  // before the pool: its threads are joined before a rollback
         WorkerPool pool(store_, adapters, store_mutex, clock_, log_);
         std::size_t in_flight = 0;
         std::set<ClientKey> busy_clients;
@@ -1010,7 +1025,7 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
                     log_.error("stopping this cycle: {}", report.stopped->message);
                 }
             }
-            outcomes.commit();
+            outcomes.took_in(done.size());
             if (options_.progress_every > 0 && attempted >= next_progress) {
                 log_.info("progress: {} of {} operations, {} invitation(s) sent", attempted, rows.size(),
                           report.invitations_sent);
