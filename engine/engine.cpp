@@ -684,9 +684,15 @@ void Engine::apply_gate(const CycleId& cycle, CycleReport& report, std::size_t f
 }
 
 // Up to `concurrency` operations are in flight at once, each on a worker thread with its own
-// adapter. Whenever some finish, the coordinator (this thread) records their outcomes, picks the
-// next operations that may start, and makes all their in-flight marks durable in one transaction
-// (one fsync: group commit) before handing any of them to a worker. A client has at most one
+// adapter. Whenever some finish, the coordinator (this thread) records their outcomes and picks the
+// next operations that may start. An operation is handed to a worker only once its in-flight mark
+// is on disk. The marks are made ahead: whenever fewer than half a window of marked operations
+// wait, the coordinator marks the next window of them (the remaining steps of the clients in
+// outbox order) in one transaction, one fsync, so most operations find their mark already durable
+// when their turn comes. A mark says "may have reached the portal": every step looks its own work
+// up (or replays its idempotency key) before acting again, so a crash after a mark made ahead
+// costs a look-up, never a second invitation. Marks of operations the cycle never sent (it
+// stopped) are taken back at its end. A client has at most one
 // operation in flight, so its steps stay in order and a failed step still drops the ones after
 // it. Operations of different clients that touch the same contact run in outbox order, as they
 // would one at a time (a client may share a contact an earlier client's step creates), and a
@@ -721,16 +727,78 @@ std::optional<std::string> group_touched(const mapping::Action& action) {
     return std::nullopt;
 }
 
-/// Marks the operations in flight in one transaction that is on disk when this returns.
-void mark_in_flight_durably(store::Store& store, const std::vector<OperationId>& operations) {
-    store.db().exec("PRAGMA synchronous = FULL");
-    {
-        sqlite::Transaction transaction(store.db());
-        for (const OperationId& operation : operations) store.mark_in_flight(operation);
-        transaction.commit();
+/// How many operations are marked in flight ahead of their turn, at least (8 per worker above 8
+/// workers): one fsync for that many, while the operations before them are at the portal.
+constexpr std::size_t kMarkAheadWindow = 64;
+/// The longest a finished operation's outcome waits for its group's commit (see OutcomeGroup).
+constexpr auto kOutcomesCommitAfter = std::chrono::milliseconds(10);
+
+/// The store work of the operations under way (what each step records, the coordinator's marks
+/// and drops) goes into one open transaction on the shared connection, committed once a worker's
+/// worth of operations has finished or kOutcomesCommitAfter has passed: one commit for many
+/// operations instead of several per operation. A client's next step runs on the same connection
+/// and sees its previous step's rows before they are committed. A kill before a commit leaves
+/// those operations in flight, and resuming them looks their work up, as after any crash.
+class OutcomeGroup {
+public:
+    OutcomeGroup(sqlite::Database& db, const Clock& clock, std::size_t commit_every)
+        : db_(db), clock_(clock), commit_every_(std::max<std::size_t>(1, commit_every)) {
+        begin();
     }
-    store.db().exec("PRAGMA synchronous = NORMAL");
-}
+    ~OutcomeGroup() {
+        if (!open_) return;
+        try {
+            db_.exec("ROLLBACK");
+        } catch (const sqlite::Error&) {  // NOLINT(bugprone-empty-catch): a broken connection fails loudly next
+        }
+    }
+    OutcomeGroup(const OutcomeGroup&) = delete;
+    OutcomeGroup& operator=(const OutcomeGroup&) = delete;
+    OutcomeGroup(OutcomeGroup&&) = delete;
+    OutcomeGroup& operator=(OutcomeGroup&&) = delete;
+
+    /// `finished` more operations recorded their outcomes: commits the group (and opens the next)
+    /// when enough have, or when the oldest uncommitted one has waited long enough.
+    void took_in(std::size_t finished) {
+        waiting_ += finished;
+        if (waiting_ >= commit_every_ || clock_.steady_now() - begun_ >= kOutcomesCommitAfter) {
+            finish();
+            begin();
+        }
+    }
+    /// Commits the group, then marks the operations in flight in a commit that is on disk when this
+    /// returns: one fsync for the marks and every outcome before them (SQLite refuses to change the
+    /// sync level inside a transaction, hence two commits).
+    void commit_with_marks(store::Store& store, const std::vector<OperationId>& operations) {
+        finish();
+        db_.exec("PRAGMA synchronous = FULL");
+        begin();
+        for (const OperationId& operation : operations) store.mark_in_flight(operation);
+        finish();
+        db_.exec("PRAGMA synchronous = NORMAL");
+        begin();
+    }
+    /// Commits the group and opens no other. Not synced: the cycle's next full commit syncs it.
+    void finish() {
+        db_.exec("COMMIT");
+        open_ = false;
+    }
+
+private:
+    void begin() {
+        db_.exec("BEGIN IMMEDIATE");
+        open_ = true;
+        waiting_ = 0;
+        begun_ = clock_.steady_now();
+    }
+
+    sqlite::Database& db_;
+    const Clock& clock_;
+    std::size_t commit_every_;
+    bool open_ = false;
+    std::size_t waiting_ = 0;
+    SteadyTime begun_;
+};
 
 /// Runs operations on one thread per adapter; with a single adapter, in the caller's thread.
 class WorkerPool {
@@ -910,12 +978,31 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
         return Error{ErrorKind::Unavailable, "portal unavailable, circuit open until " + format_utc(*down_until) +
                                                  "; the remaining operations wait for the next cycle"};
     };
+    // Marks ahead (see above): operations already durably in flight wait for no disk when picked.
+    // An invitation to a contact that exists is the one step whose rerun cannot look its own work
+    // up: without idempotency keys, a crash after its mark makes it ambiguous (an administrator
+    // decides), so it is marked only when it starts.
+    const bool invitations_replay_safely = portal_.capabilities().honours_idempotency_keys;
+    const auto may_mark_ahead = [&](std::size_t i) {
+        return actions[i].has_value() &&
+               (invitations_replay_safely || !std::holds_alternative<mapping::InviteContact>(*actions[i]));
+    };
+    const std::size_t window = std::max<std::size_t>(kMarkAheadWindow, 8 * workers);
+    std::vector<bool> marked(rows.size(), false);  // durably in flight by this cycle's doing
+    std::vector<bool> sent(rows.size(), false);    // handed to a worker
+    std::size_t marked_unsent = 0;
+    bool all_marked = false;  // no operation left that may be marked ahead
+    const auto drop_marks = [&](const ClientQueue& queue) {
+        for (std::size_t index : queue.rows) marked_unsent -= marked[index] && !sent[index] ? 1 : 0;
+    };
+
     int unavailable_streak = 0;
     std::size_t attempted = 0;
     std::size_t next_progress = options_.progress_every;
     {
         const store::RelaxedDurability relaxed(store_.db());  // only the in-flight marks pay a fsync
         std::mutex store_mutex;
+        OutcomeGroup outcomes(store_.db(), clock_, workers);  // before the pool: its threads are joined before a rollback
         WorkerPool pool(store_, adapters, store_mutex, clock_, log_);
         std::size_t in_flight = 0;
         std::set<ClientKey> busy_clients;
@@ -943,6 +1030,7 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
                         continue;
                     }
                     if (queue->rows.empty() || failed.count(queue->key) != 0) {  // done, or dropped when a step failed
+                        drop_marks(*queue);
                         queue = queues.erase(queue);
                         continue;
                     }
@@ -976,12 +1064,33 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
                     queue->rows.pop_front();
                     ++queue;
                 }
-                if (!picked.empty()) {
-                    std::vector<OperationId> ids;
-                    ids.reserve(picked.size());
-                    for (std::size_t index : picked) ids.push_back(rows[index].id);
-                    mark_in_flight_durably(store_, ids);  // before the portal hears of any of them
+                std::vector<OperationId> ids;
+                for (std::size_t index : picked) {
+                    sent[index] = true;
+                    if (marked[index]) {
+                        --marked_unsent;
+                    } else {
+                        marked[index] = true;
+                        ids.push_back(rows[index].id);
+                    }
                 }
+                // Refilled at half the window, or along with a mark that is needed now anyway.
+                if (!all_marked && (!ids.empty() || marked_unsent < window / 2)) {
+                    const std::size_t before = ids.size();
+                    for (const ClientQueue& queue : queues) {
+                        if (failed.count(queue.key) != 0) continue;
+                        for (std::size_t index : queue.rows) {
+                            if (marked_unsent >= window) break;
+                            if (marked[index] || !may_mark_ahead(index)) continue;
+                            marked[index] = true;
+                            ++marked_unsent;
+                            ids.push_back(rows[index].id);
+                        }
+                        if (marked_unsent >= window) break;
+                    }
+                    all_marked = marked_unsent < window && ids.size() == before;
+                }
+                if (!ids.empty()) outcomes.commit_with_marks(store_, ids);  // before the portal hears of any of them
             }
             for (std::size_t index : picked) pool.submit(index, rows[index], *actions[index]);
             in_flight += picked.size();
@@ -1056,17 +1165,25 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
                     log_.error("stopping this cycle: {}", report.stopped->message);
                 }
             }
+            outcomes.took_in(done.size());
             if (options_.progress_every > 0 && attempted >= next_progress) {
                 log_.info("progress: {} of {} operations, {} invitation(s) sent", attempted, rows.size(),
                           report.invitations_sent);
                 while (next_progress <= attempted) next_progress += options_.progress_every;
             }
         }
+        // Marked ahead but never sent (the cycle stopped first): as they were, so the next cycle does
+        // not take them for steps that may have reached the portal.
+        for (std::size_t index = 0; index < rows.size(); ++index) {
+            if (marked[index] && !sent[index]) store_.unmark_in_flight(rows[index].id, rows[index].state);
+        }
+        outcomes.finish();  // on disk with the cycle's next commit (synchronous = FULL again)
     }
 
     report.operations_left = store_.open_operations().size();
 
-    // A client is done when nothing is left to plan for it.
+    // A client is done when nothing is left to plan for it. One transaction: one fsync, not one a client.
+    sqlite::Transaction settled(store_.db());
     mapping::PlanContext context(options_.policy.removal != RemovalPolicy::Preserve);
     for (const ClientKey& key : touched) {
         if (failed.count(key) != 0) continue;
@@ -1085,6 +1202,7 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
         if (remaining.empty())
             store_.set_applied(key.first, key.second, applied_hash(snapshot->content_hash, rules_fingerprint_));
     }
+    settled.commit();
 }
 
 void Engine::check_activations(CycleReport& report, const std::stop_token& stop) {

@@ -234,7 +234,10 @@ Expected<StepOutcome> Executor::create_contact(const store::OutboxRow& row, cons
         const portal::Contact existing = **found;
         const bool ours = row.attempts > 0;  // our earlier create was applied but its answer was lost
         const store::Origin origin = ours ? store::Origin::Created : store::Origin::Adopted;
-        if (existing.can_login || existing.activated || !action.invite || ours) {
+        // An invitation gives the contact portal access, so one that has none was never invited:
+        // whether the contact is ours (a mark says only that the create may have been sent) plays
+        // no part in inviting it.
+        if (existing.can_login || existing.activated || !action.invite) {
             StepOutcome outcome = record_contact(row, existing, origin, false, action);
             outcome.label = ours ? "recovered" : "adopted";
             return outcome;

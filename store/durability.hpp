@@ -1,12 +1,14 @@
 #pragma once
 // Per-operation durability for the executor. The state database runs with synchronous=FULL, and
-// an operation's in-flight mark must be on disk before the portal hears of the operation. What the
-// operation records afterwards (the object's id, the contact's state, done and the audit line)
-// may ride on the next fsync instead of paying one each: in WAL mode the next FULL commit (the
-// next operations' in-flight marks, or the cycle's end) syncs the whole log, these frames included.
-// A process crash loses none of it (the frames are in the OS's cache); a power cut before that
-// next commit leaves the operation in flight, and resuming it looks the object up before acting,
-// as after any crash, so nothing is done twice.
+// an operation's in-flight mark must be on disk before the portal hears of the operation. The
+// engine makes those marks ahead, a window of operations at a time in one FULL commit, while the
+// operations before them are at the portal. What the operations record afterwards (the object's
+// id, the contact's state, done and the audit line) is committed in groups under this relaxed
+// level and rides on the next fsync: in WAL mode the next FULL commit (the next window's marks, or
+// the cycle's end) syncs the whole log, these frames included. A process crash loses nothing
+// committed (the frames are in the OS's cache); a crash before a group's commit, or a power cut
+// before the next FULL commit, leaves those operations in flight, and resuming them looks the
+// object up before acting, as after any crash, so nothing is done twice.
 
 #include "store/sqlite.hpp"
 

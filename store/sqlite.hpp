@@ -128,7 +128,9 @@ private:
         std::make_unique<std::map<std::string, Statement, std::less<>>>();
 };
 
-/// BEGIN IMMEDIATE on construction; rolls back on destruction unless commit() was called.
+/// BEGIN IMMEDIATE on construction; rolls back on destruction unless commit() was called. Inside a
+/// transaction already open on the connection it is a savepoint: commit() keeps its changes in the
+/// outer transaction, which decides whether they are committed; a rollback undoes only its own.
 class Transaction {
 public:
     explicit Transaction(Database& db);
@@ -142,6 +144,7 @@ public:
 
 private:
     Database& db_;
+    bool nested_;
     bool open_ = true;
 };
 

@@ -457,11 +457,11 @@ std::optional<EntityLink> Store::entity_link_by_key(const std::string& external_
 }
 
 void Store::save_entity_link(const EntityLink& link) {
-    db_.prepare(
+    db_.cached(
            "INSERT INTO entities(connector, client_id, entity_id, external_key, name, origin, linked_at) "
            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(connector, client_id) DO UPDATE SET "
            "entity_id = excluded.entity_id, external_key = excluded.external_key, name = excluded.name")
-        .bind_all(link.connector.value(), link.client.value(), link.entity.value(), link.external_key, link.name,
+        ->bind_all(link.connector.value(), link.client.value(), link.entity.value(), link.external_key, link.name,
                   to_string(link.origin), now())
         .run();
 }
@@ -483,13 +483,13 @@ std::optional<ContactRow> Store::contact_by_id(const ContactId& contact) {
 void Store::save_contact(const ContactRow& contact) {
     const std::optional<std::int64_t> invited_at =
         contact.invited_at ? std::optional<std::int64_t>(to_unix_seconds(*contact.invited_at)) : std::nullopt;
-    db_.prepare(
+    db_.cached(
            "INSERT INTO contacts(email, contact_id, first_name, last_name, origin, state, invited_at, last_error, "
            "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(email) DO UPDATE SET "
            "contact_id = excluded.contact_id, first_name = excluded.first_name, last_name = excluded.last_name, "
            "origin = excluded.origin, state = excluded.state, invited_at = excluded.invited_at, "
            "last_error = excluded.last_error, updated_at = excluded.updated_at")
-        .bind_all(contact.email, optional_id(contact.contact), contact.first_name, contact.last_name,
+        ->bind_all(contact.email, optional_id(contact.contact), contact.first_name, contact.last_name,
                   to_string(contact.origin), to_string(contact.state), invited_at,
                   contact.last_error.empty() ? std::optional<std::string>() : contact.last_error, now())
         .run();
@@ -572,10 +572,10 @@ std::int64_t Store::people_linked_to(const ContactId& contact) {
 }
 
 std::optional<GroupId> Store::group(const std::string& name) {
-    auto row = db_.prepare("SELECT group_id FROM groups WHERE name = ?1");
-    row.bind_all(name);
-    if (!row.step()) return std::nullopt;
-    return GroupId(row.column_text(0));
+    auto row = db_.cached("SELECT group_id FROM groups WHERE name = ?1");
+    row->bind_all(name);
+    if (!row->step()) return std::nullopt;
+    return GroupId(row->column_text(0));
 }
 
 void Store::save_group(const std::string& name, const GroupId& group) {
@@ -585,17 +585,17 @@ void Store::save_group(const std::string& name, const GroupId& group) {
 }
 
 std::optional<FolderId> Store::folder(const EntityId& entity, const std::string& path) {
-    auto row = db_.prepare("SELECT folder_id FROM folders WHERE entity_id = ?1 AND path = ?2");
-    row.bind_all(entity.value(), path);
-    if (!row.step()) return std::nullopt;
-    return FolderId(row.column_text(0));
+    auto row = db_.cached("SELECT folder_id FROM folders WHERE entity_id = ?1 AND path = ?2");
+    row->bind_all(entity.value(), path);
+    if (!row->step()) return std::nullopt;
+    return FolderId(row->column_text(0));
 }
 
 void Store::save_folder(const EntityId& entity, const std::string& path, const FolderId& folder) {
-    db_.prepare(
+    db_.cached(
            "INSERT INTO folders(entity_id, path, folder_id) VALUES (?1, ?2, ?3) ON CONFLICT(entity_id, path) "
            "DO UPDATE SET folder_id = excluded.folder_id")
-        .bind_all(entity.value(), path, folder.value())
+        ->bind_all(entity.value(), path, folder.value())
         .run();
 }
 
@@ -620,11 +620,11 @@ std::set<Grant> Store::grants(const ConnectorName& connector, const ClientId& cl
 }
 
 void Store::save_grant(const ConnectorName& connector, const ClientId& client, const Grant& grant) {
-    db_.prepare(
+    db_.cached(
            "INSERT INTO grants(connector, client_id, contact_id, kind, target, access, granted_at) "
            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(connector, client_id, contact_id, kind, target) "
            "DO UPDATE SET access = excluded.access, granted_at = excluded.granted_at")
-        .bind_all(connector.value(), client.value(), grant.contact.value(), to_string(grant.kind), grant.target,
+        ->bind_all(connector.value(), client.value(), grant.contact.value(), to_string(grant.kind), grant.target,
                   grant.access, now())
         .run();
 }
@@ -654,8 +654,8 @@ std::int64_t Store::grant_count(const ContactId& contact) {
 // ---- invitations ------------------------------------------------------------------------------
 
 void Store::count_invitation(const std::string& email) {
-    db_.prepare("UPDATE contacts SET invitations = invitations + 1, invited_at = ?1, updated_at = ?1 WHERE email = ?2")
-        .bind_all(now(), email)
+    db_.cached("UPDATE contacts SET invitations = invitations + 1, invited_at = ?1, updated_at = ?1 WHERE email = ?2")
+        ->bind_all(now(), email)
         .run();
 }
 
@@ -721,20 +721,28 @@ std::set<std::pair<ConnectorName, ClientId>> Store::clients_with_open_operations
 }
 
 void Store::mark_in_flight(const OperationId& operation) {
-    db_.prepare("UPDATE outbox SET state = 'in_flight', attempts = attempts + 1, updated_at = ?1 WHERE id = ?2")
-        .bind_all(now(), operation.value())
+    db_.cached("UPDATE outbox SET state = 'in_flight', attempts = attempts + 1, updated_at = ?1 WHERE id = ?2")
+        ->bind_all(now(), operation.value())
+        .run();
+}
+
+void Store::unmark_in_flight(const OperationId& operation, OutboxState before) {
+    db_.cached(
+           "UPDATE outbox SET state = ?1, attempts = max(attempts - 1, 0), updated_at = ?2 "
+           "WHERE id = ?3 AND state = 'in_flight'")
+        ->bind_all(to_string(before), now(), operation.value())
         .run();
 }
 
 void Store::mark_done(const OperationId& operation) {
-    db_.prepare("UPDATE outbox SET state = 'done', last_error = NULL, updated_at = ?1 WHERE id = ?2")
-        .bind_all(now(), operation.value())
+    db_.cached("UPDATE outbox SET state = 'done', last_error = NULL, updated_at = ?1 WHERE id = ?2")
+        ->bind_all(now(), operation.value())
         .run();
 }
 
 void Store::mark_failed(const OperationId& operation, const std::string& error) {
-    db_.prepare("UPDATE outbox SET state = 'failed', last_error = ?1, updated_at = ?2 WHERE id = ?3")
-        .bind_all(error, now(), operation.value())
+    db_.cached("UPDATE outbox SET state = 'failed', last_error = ?1, updated_at = ?2 WHERE id = ?3")
+        ->bind_all(error, now(), operation.value())
         .run();
 }
 
@@ -782,10 +790,10 @@ void Store::audit(const AuditEntry& entry) {
         entry.cycle ? std::optional<std::int64_t>(entry.cycle->value()) : std::nullopt;
     const std::optional<std::int64_t> operation =
         entry.operation ? std::optional<std::int64_t>(entry.operation->value()) : std::nullopt;
-    db_.prepare(
+    db_.cached(
            "INSERT INTO audit(at, cycle_id, op_id, connector, client_id, action, target, outcome, detail) "
            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
-        .bind_all(now(), cycle, operation, entry.connector.value(), entry.client.value(), entry.action, entry.target,
+        ->bind_all(now(), cycle, operation, entry.connector.value(), entry.client.value(), entry.action, entry.target,
                   entry.outcome, entry.detail)
         .run();
 }

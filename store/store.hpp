@@ -344,6 +344,9 @@ public:
     std::vector<OutboxRow> open_operations();
     std::set<std::pair<ConnectorName, ClientId>> clients_with_open_operations();
     void mark_in_flight(const OperationId& operation);
+    /// Takes back a mark of an operation that was never sent (marked ahead, then the cycle stopped):
+    /// it returns to `before` with its attempt uncounted. Only an operation still in flight changes.
+    void unmark_in_flight(const OperationId& operation, OutboxState before);
     void mark_done(const OperationId& operation);
     void mark_failed(const OperationId& operation, const std::string& error);
     /// Open operations of a client that can no longer run (a prerequisite failed): failed with `reason`.

@@ -3,9 +3,11 @@
 // their planned order, and a client whose step fails does not hold up the others.
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <map>
 #include <regex>
+#include <thread>
 
 #include "store/sqlite.hpp"
 #include "tests/integration/harness.hpp"
@@ -142,6 +144,86 @@ TEST(Concurrency, PortalDownStopsTheCycleAfterOneWaveAndTheNextCycleFinishes) {
     const auto invitations = emulator.invitations();
     EXPECT_EQ(invitations.size(), eligible_addresses());
     for (const auto& [email, count] : invitations) EXPECT_EQ(count, 1) << email;
+}
+
+// Marks are made ahead: many operations are durably in flight while only two are at the portal.
+// Killed then, and while two contact creations are under way whose outcomes are not recorded yet,
+// the next run sends none of them twice, loses none, and still invites a contact that staff made
+// without portal access whose creation step had been marked.
+TEST(Concurrency, KilledWithMarksAheadOnDiskTheNextRunInvitesEachAddressOnce) {
+    TempDir dir;
+    Emulator emulator(dir.path() / "emulator");
+    Workspace workspace(emulator);
+    workspace.write_config("concurrency = 2\n");
+    workspace.write_lacerte(firm_rows());
+    // p5 (whose steps are marked ahead, not sent, when the kill comes) exists on the portal already,
+    // without access.
+    const json entity = emulator.api("POST", "/entities", {{"Name", "Other"}, {"EntityNo", "staff:1"}});
+    emulator.api("POST", "/users",
+                 {{"FirstName", "First5"},
+                  {"LastName", "Last"},
+                  {"Email", "p5@example.com"},
+                  {"OwnerType", "Contact"},
+                  {"EntityId", entity["CWGuid"]},
+                  {"CanLogin", false}});
+    emulator.faults({{"rules", json::array({{{"path", "*"}, {"delay_ms", 150}}})}});
+
+    const auto in_flight = [&] {
+        auto db = sqlite::Database::open(workspace.database(), sqlite::OpenMode::ReadOnly, 1000);
+        if (db.has_error()) return std::int64_t{0};
+        try {
+            return db->query_int("SELECT count(*) FROM outbox WHERE state = 'in_flight'").value_or(0);
+        } catch (const sqlite::Error&) {
+            return std::int64_t{0};  // the schema is not there yet
+        }
+    };
+    Process cycle(taxsync_binary(), {"--config", workspace.config_file().string(), "once"}, workspace.dir() / "logs");
+    std::int64_t marked = 0;
+    for (int i = 0; i < 200 && marked <= 2; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        marked = in_flight();
+    }
+    // Let a few steps reach the portal (each request takes 150 ms), then kill in the middle of some.
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    ASSERT_FALSE(cycle.wait_for(std::chrono::milliseconds(0)).has_value()) << "the cycle finished before the kill";
+    cycle.kill(SIGKILL);
+    cycle.wait_for(std::chrono::seconds(10));
+    EXPECT_GT(marked, 2) << "more operations marked in flight than are at the portal";
+    EXPECT_GT(in_flight(), 2);
+    for (const auto& [email, count] : emulator.invitations()) EXPECT_EQ(count, 1) << email;
+    EXPECT_LT(emulator.invitations().size(), eligible_addresses());
+
+    emulator.faults({{"rules", json::array()}});
+    const auto next = workspace.taxsync({"once"});
+    EXPECT_EQ(next.exit_code, 0) << next.out << next.err;
+    expect_each_invited_once(emulator, eligible_addresses());
+    EXPECT_EQ(emulator.invitations()["p5@example.com"], 1);
+    EXPECT_TRUE(emulator.has_access("p5@example.com", "lacerte:00005I"));
+    expect_steps_in_order(workspace.database());
+    auto db = sqlite::Database::open(workspace.database(), sqlite::OpenMode::ReadOnly).value();
+    EXPECT_EQ(db.query_int("SELECT count(*) FROM outbox WHERE state IN ('pending', 'in_flight')"), 0);
+    EXPECT_EQ(workspace.taxsync({"plan"}).exit_code, 0);
+}
+
+// A cycle that stops takes back the marks it made ahead for operations it never sent: they wait
+// as pending, with no attempt counted, so the next cycle does not take them for lost answers.
+TEST(Concurrency, MarksOfOperationsNeverSentAreTakenBackWhenTheCycleStops) {
+    TempDir dir;
+    Emulator emulator(dir.path() / "emulator");
+    Workspace workspace(emulator);
+    workspace.write_config("concurrency = 2\nmax_attempts = 1\nbreaker_failures = 2\nbreaker_cooldown_seconds = 60\n");
+    workspace.write_lacerte(firm_rows());
+    emulator.faults({{"rules", json::array({{{"method", "POST"}, {"path", "/entities"}, {"status", 503}}})}});
+    const auto down = workspace.taxsync({"once"});
+    EXPECT_EQ(down.exit_code, 1) << down.out << down.err;
+    auto db = sqlite::Database::open(workspace.database(), sqlite::OpenMode::ReadOnly).value();
+    EXPECT_EQ(db.query_int("SELECT count(*) FROM outbox WHERE state = 'in_flight'"), 0);
+    EXPECT_GT(db.query_int("SELECT count(*) FROM outbox WHERE state = 'pending' AND attempts = 0").value_or(0), 20);
+
+    emulator.faults({{"rules", json::array()}});
+    const auto up = workspace.taxsync({"once"});
+    EXPECT_EQ(up.exit_code, 0) << up.out << up.err;
+    expect_each_invited_once(emulator, eligible_addresses());
 }
 
 }  // namespace

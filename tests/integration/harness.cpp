@@ -363,8 +363,10 @@ void Workspace::write_config(const std::string& portal_extra, const std::string&
                   "admin_email = \"admin@firm.example\"\nrequests_per_second = 0\n"
             : "[portal]\ntype = \"caseware-cloud\"\nbase_url = \"" + base_url_ +
                   "\"\nclient_id = \"taxsync-test\"\nclient_secret_file = \"portal-secret\"\n";
-    temp_.write("taxsync.toml", "[service]\nstate_dir = \"state\"\nlog_level = \"debug\"\n" + service_extra + "\n" +
-                                    portal + portal_extra + "\n[mapping]\nfirm_name = \"Test Firm\"\n" + extra +
+    // Debug by default, so a failing test shows everything; `service_extra` may set another level.
+    const std::string log_level = service_extra.find("log_level") == std::string::npos ? "log_level = \"debug\"\n" : "";
+    temp_.write("taxsync.toml", "[service]\nstate_dir = \"state\"\n" + log_level + service_extra + "\n" + portal +
+                                    portal_extra + "\n[mapping]\nfirm_name = \"Test Firm\"\n" + extra +
                                     "\n[[connector]]\nname = \"lacerte\"\ntype = \"lacerte\"\n"
                                     "folder = \"exports/lacerte\"\nsettle_seconds = 0\ntax_year = \"2025\"\n");
 }

@@ -23,6 +23,28 @@ TEST(Sqlite, TransactionRollsBackUnlessCommitted) {
     EXPECT_EQ(db.query_int("SELECT count(*) FROM t"), 1);
 }
 
+// Inside an open transaction a Transaction is a savepoint: its rollback undoes only its own
+// changes, its commit leaves them to the outer transaction, which can still undo them.
+TEST(Sqlite, TransactionInsideAnOpenOneIsASavepoint) {
+    Database db = Database::open_in_memory();
+    db.exec("CREATE TABLE t(x INTEGER)");
+    db.exec("BEGIN IMMEDIATE");
+    db.exec("INSERT INTO t VALUES (1)");
+    {
+        Transaction inner(db);
+        db.exec("INSERT INTO t VALUES (2)");
+    }
+    EXPECT_EQ(db.query_int("SELECT count(*) FROM t"), 1);
+    {
+        Transaction inner(db);
+        db.exec("INSERT INTO t VALUES (3)");
+        inner.commit();
+    }
+    EXPECT_EQ(db.query_int("SELECT count(*) FROM t"), 2);
+    db.exec("ROLLBACK");
+    EXPECT_EQ(db.query_int("SELECT count(*) FROM t"), 0);
+}
+
 TEST(Sqlite, BindsAndReadsEveryType) {
     Database db = Database::open_in_memory();
     db.exec("CREATE TABLE t(i INTEGER, d REAL, s TEXT, n TEXT)");
