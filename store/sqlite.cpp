@@ -155,23 +155,6 @@ std::optional<std::string> Database::query_text(std::string_view sql) {
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(handle()); }
 int Database::changes() const { return sqlite3_changes(handle()); }
 
-Transaction::Transaction(Database& db) : db_(db), nested_(sqlite3_get_autocommit(db.handle()) == 0) {
-    db_.exec(nested_ ? "SAVEPOINT nested" : "BEGIN IMMEDIATE");
-}
-
-Transaction::~Transaction() {
-    if (!open_) return;
-    try {
-        db_.exec(nested_ ? "ROLLBACK TO nested; RELEASE nested" : "ROLLBACK");
-    } catch (const Error&) {  // NOLINT(bugprone-empty-catch): nothing more to do in a destructor
-    }
-}
-
-void Transaction::commit() {
-    db_.exec(nested_ ? "RELEASE nested" : "COMMIT");
-    open_ = false;
-}
-
 Savepoint::Savepoint(Database& db, std::string name) : db_(db), name_(std::move(name)) {
     db_.exec("SAVEPOINT " + name_);
 }
@@ -194,6 +177,31 @@ void Savepoint::roll_back() {
     // ROLLBACK TO keeps the savepoint on the stack; RELEASE then removes it.
     db_.exec("ROLLBACK TO " + name_);
     db_.exec("RELEASE " + name_);
+}
+
+Transaction::Transaction(Database& db) : db_(db) {
+    if (sqlite3_get_autocommit(db.handle()) == 0) {
+        nested_.emplace(db, "nested");
+    } else {
+        db_.exec("BEGIN IMMEDIATE");
+    }
+}
+
+Transaction::~Transaction() {
+    if (!open_ || nested_) return;  // a nested one's savepoint rolls itself back
+    try {
+        db_.exec("ROLLBACK");
+    } catch (const Error&) {  // NOLINT(bugprone-empty-catch): nothing more to do in a destructor
+    }
+}
+
+void Transaction::commit() {
+    if (nested_) {
+        nested_->release();
+    } else {
+        db_.exec("COMMIT");
+    }
+    open_ = false;
 }
 
 }  // namespace taxsync::sqlite

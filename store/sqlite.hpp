@@ -128,26 +128,6 @@ private:
         std::make_unique<std::map<std::string, Statement, std::less<>>>();
 };
 
-/// BEGIN IMMEDIATE on construction; rolls back on destruction unless commit() was called. Inside a
-/// transaction already open on the connection it is a savepoint: commit() keeps its changes in the
-/// outer transaction, which decides whether they are committed; a rollback undoes only its own.
-class Transaction {
-public:
-    explicit Transaction(Database& db);
-    ~Transaction();
-    Transaction(const Transaction&) = delete;
-    Transaction& operator=(const Transaction&) = delete;
-    Transaction(Transaction&&) = delete;
-    Transaction& operator=(Transaction&&) = delete;
-
-    void commit();
-
-private:
-    Database& db_;
-    bool nested_;
-    bool open_ = true;
-};
-
 /// SAVEPOINT on construction, inside an open transaction: release() keeps what was done since,
 /// destruction without release() undoes it (and the transaction goes on).
 class Savepoint {
@@ -166,6 +146,26 @@ public:
 private:
     Database& db_;
     std::string name_;
+    bool open_ = true;
+};
+
+/// BEGIN IMMEDIATE on construction; rolls back on destruction unless commit() was called. Inside a
+/// transaction already open on the connection it is a savepoint: commit() keeps its changes in the
+/// outer transaction, which decides whether they are committed; a rollback undoes only its own.
+class Transaction {
+public:
+    explicit Transaction(Database& db);
+    ~Transaction();
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    Transaction(Transaction&&) = delete;
+    Transaction& operator=(Transaction&&) = delete;
+
+    void commit();
+
+private:
+    Database& db_;
+    std::optional<Savepoint> nested_;  // set when a transaction was already open
     bool open_ = true;
 };
 
