@@ -121,9 +121,7 @@ TEST_F(PolicyTest, GateHoldsABigImportUntilApproved) {
     EXPECT_NE(approved.out.find("approved"), std::string::npos);
     const auto sent = workspace.taxsync({"once"});
     EXPECT_EQ(sent.exit_code, 0) << sent.out << sent.err;
-    const auto invitations = emulator.invitations();
-    EXPECT_EQ(invitations.size(), 5U);
-    for (const auto& [email, count] : invitations) EXPECT_EQ(count, 1) << email;
+    expect_each_invited_once(emulator, 5U);
     EXPECT_TRUE(json::parse(workspace.taxsync({"status", "--json"}).out)["held"].is_null());
     // Approved work is not held a second time, and a quiet cycle sends nothing more.
     EXPECT_EQ(workspace.taxsync({"once"}).exit_code, 0);
@@ -335,9 +333,7 @@ TEST_F(PolicyTest, InvitePendingReachesContactsCreatedWithoutInvitation) {
     EXPECT_EQ(pending.exit_code, 0) << pending.err;
     EXPECT_NE(pending.out.find("5 invitation(s) queued"), std::string::npos) << pending.out;
     EXPECT_EQ(workspace.taxsync({"once"}).exit_code, 0);
-    const auto invitations = emulator.invitations();
-    EXPECT_EQ(invitations.size(), 5U);
-    for (const auto& [email, count] : invitations) EXPECT_EQ(count, 1) << email;
+    expect_each_invited_once(emulator, 5U);
     EXPECT_NE(workspace.taxsync({"invite", "--pending"}).out.find("Nothing to send"), std::string::npos);
 }
 
