@@ -5,6 +5,9 @@
 //   apply_bench --clients 10000 --concurrency 8                 no added latency, with the raw curl baseline
 //   apply_bench --clients 200 --latency-ms 20 --concurrency 8   every request 20 ms slower
 //   apply_bench --clients 30 --limit-rpm 120                    the portal allows 120 requests/minute (429 above)
+//   ... --idempotency-keys 1                                     [portal] idempotency_keys = true (the emulator
+//                                                                honours them): requests that change the portal
+//                                                                reuse connections
 
 #include <sys/resource.h>
 
@@ -36,6 +39,7 @@ struct Options {
     int limit_rpm = 0;
     int raw_requests = 4000;
     int concurrency = 8;
+    bool idempotency_keys = false;
 };
 
 /// Requests per second from curl at `concurrency`: a search then a create per pair, like taxsync's
@@ -88,12 +92,15 @@ int main(int argc, char** argv) {
             options.raw_requests = value;
         else if (flag == "--concurrency")
             options.concurrency = value;
+        else if (flag == "--idempotency-keys")
+            options.idempotency_keys = value != 0;
     }
     portal::CurlGlobal curl;
     TempDir dir;
     Emulator emulator(dir.path() / "emulator");
     Workspace workspace(emulator);
     std::string portal_settings = "concurrency = " + std::to_string(options.concurrency) + "\n";
+    if (options.idempotency_keys) portal_settings += "idempotency_keys = true\n";
     json plan{{"rules", json::array()}};
     if (options.latency_ms > 0) plan["rules"].push_back({{"path", "*"}, {"delay_ms", options.latency_ms}});
     if (options.limit_rpm > 0) {
@@ -116,8 +123,8 @@ int main(int argc, char** argv) {
     workspace.write_lacerte(rows);
     emulator.faults(plan);
 
-    std::printf("apply %d new clients against the emulator (concurrency %d%s%s)\n", options.clients,
-                options.concurrency,
+    std::printf("apply %d new clients against the emulator (concurrency %d%s%s%s)\n", options.clients,
+                options.concurrency, options.idempotency_keys ? ", idempotency keys honoured" : "",
                 options.latency_ms > 0 ? (", +" + std::to_string(options.latency_ms) + " ms per request").c_str() : "",
                 options.limit_rpm > 0 ? (", portal limit " + std::to_string(options.limit_rpm) + "/min").c_str() : "");
     const auto start = Stopwatch::now();
@@ -155,6 +162,14 @@ int main(int argc, char** argv) {
         const double bound = options.concurrency * 1000.0 / options.latency_ms;
         std::printf("  bound concurrency / latency = %.1f req/s; reached %.2f of it (goal >= 0.9)\n", bound,
                     requests_per_second / bound);
+        if (options.raw_requests > 0) {
+            // The same delay for curl: how close raw HTTP itself comes to the bound on this machine.
+            const double raw = raw_throughput(emulator, dir.path(), options);
+            std::printf(
+                "  raw HTTP under the same latency, curl --parallel --parallel-max %d: %.1f req/s, %.2f of the "
+                "bound; taxsync / raw = %.2f\n",
+                options.concurrency, raw, raw / bound, requests_per_second / raw);
+        }
     } else if (options.limit_rpm > 0) {
         const double per_minute = requests_per_second * 60.0;
         std::printf("  %.1f requests/minute against a limit of %d: %.2f of it (goal >= 0.95), %zu 429s\n", per_minute,
