@@ -24,9 +24,9 @@ Status prepare_state_dir(const std::filesystem::path& dir) {
 
 /// One adapter of the configured dialect over `http`. `workers` adapters run at once: SmartVault's
 /// own pacing is shared out among them, so together they keep to requests_per_second.
-Expected<std::unique_ptr<portal::Portal>> make_portal_adapter(const Config& settings, int workers,
-                                                              portal::HttpClient& http, Clock& clock,
-                                                              const Logger& log) {
+Expected<std::unique_ptr<portal::Portal>> make_portal_adapter(
+    const Config& settings, int workers, portal::HttpClient& http, Clock& clock, const Logger& log,
+    const std::shared_ptr<portal::caseware::Session>& session) {
     if (settings.portal.type == "smartvault") {
         portal::smartvault::Settings smartvault;
         smartvault.base_url = settings.portal.base_url;
@@ -54,7 +54,7 @@ Expected<std::unique_ptr<portal::Portal>> make_portal_adapter(const Config& sett
     portal_settings.retry.max_attempts = settings.portal.max_attempts;
     portal_settings.jitter_seed = static_cast<std::uint64_t>(current_process_id());
     return std::unique_ptr<portal::Portal>(
-        std::make_unique<portal::caseware::CasewarePortal>(portal_settings, http, clock, log));
+        std::make_unique<portal::caseware::CasewarePortal>(portal_settings, http, clock, log, session));
 }
 
 }  // namespace
@@ -162,19 +162,21 @@ Expected<std::unique_ptr<Application>> Application::create(Config config, const 
         *app->rate_limiter_, app->clock_,
         portal::BreakerSettings{settings.portal.breaker_failures, settings.portal.breaker_cooldown}, app->log_);
 
-    auto adapter = make_portal_adapter(settings, settings.portal.concurrency, *app->breaker_, app->clock_, app->log_);
+    app->portal_session_ = std::make_shared<portal::caseware::Session>();
+    auto adapter = make_portal_adapter(settings, settings.portal.concurrency, *app->breaker_, app->clock_, app->log_,
+                                       app->portal_session_);
     if (adapter.has_error()) return unexpected(std::move(adapter).error());
     app->portal_ = std::move(adapter).value();
 
     engine::EngineOptions options;
     options.policy = settings.policy;
     options.portal_down_until = [breaker = app->breaker_.get()] { return breaker->open_until(); };
-    // Each further worker gets its own adapter (own sign-in and retry state) over the same
-    // thread-safe client: one rate limiter, one circuit breaker, a pool of HTTP handles.
+    // Each further worker gets its own adapter (own retry state) over the same thread-safe client
+    // (one rate limiter, one circuit breaker, a pool of HTTP handles) and, on CaseWare, one sign-in.
     options.concurrency = static_cast<std::size_t>(settings.portal.concurrency);
     options.make_portal = [app = app.get()]() -> std::unique_ptr<portal::Portal> {
-        auto made =
-            make_portal_adapter(app->config_, app->config_.portal.concurrency, *app->breaker_, app->clock_, app->log_);
+        auto made = make_portal_adapter(app->config_, app->config_.portal.concurrency, *app->breaker_, app->clock_,
+                                        app->log_, app->portal_session_);
         return made.has_value() ? std::move(made).value() : nullptr;
     };
     app->engine_ = std::make_unique<engine::Engine>(*app->store_, *app->portal_, app->connectors_, settings.rules,

@@ -18,6 +18,10 @@
 #include "portal/system_http_client.hpp"
 #include "store/store.hpp"
 
+namespace taxsync::portal::caseware {
+class Session;
+}
+
 namespace taxsync::daemon {
 
 /// Exclusive: the one writer (`once`, `run`) takes the state lock and recovers what a crash left.
@@ -57,6 +61,7 @@ private:
     std::unique_ptr<portal::HttpClient> http_;
     std::unique_ptr<portal::RateLimitedHttpClient> rate_limiter_;  // over http_
     std::unique_ptr<portal::CircuitBreaker> breaker_;              // over rate_limiter_; the portal's client
+    std::shared_ptr<portal::caseware::Session> portal_session_;    // one sign-in for every worker's adapter
     std::unique_ptr<portal::Portal> portal_;
     std::unique_ptr<engine::Engine> engine_;
 };

@@ -84,12 +84,14 @@ std::string search_equals(std::string_view field, std::string_view value) {
     return std::string(field) + "='" + quoted + "'";
 }
 
-CasewarePortal::CasewarePortal(Settings settings, HttpClient& http, Clock& clock, const Logger& log)
+CasewarePortal::CasewarePortal(Settings settings, HttpClient& http, Clock& clock, const Logger& log,
+                               std::shared_ptr<Session> session)
     : settings_(std::move(settings)),
       http_(http),
       clock_(clock),
       log_(log),
-      backoff_(settings_.retry, settings_.jitter_seed) {
+      backoff_(settings_.retry, settings_.jitter_seed),
+      session_(std::move(session)) {
     capabilities_.invitation_on_create = true;
     capabilities_.honours_idempotency_keys = settings_.honours_idempotency_keys;
     capabilities_.revokes_access = true;
@@ -101,7 +103,7 @@ CasewarePortal::CasewarePortal(Settings settings, HttpClient& http, Clock& clock
 
 // ---- transport --------------------------------------------------------------------------------
 
-Status CasewarePortal::renew_token() {
+Expected<std::string> CasewarePortal::sign_in() {
     // documented: POST /auth/token {"ClientId","ClientSecret","Language"} -> 200 {"Token"}, 30 minutes
     const std::string body =
         json{{"ClientId", settings_.client_id}, {"ClientSecret", settings_.client_secret}, {"Language", settings_.language}}
@@ -124,28 +126,46 @@ Status CasewarePortal::renew_token() {
     }
     auto parsed = parse_body(*response, "the sign-in");
     if (parsed.has_error()) return unexpected(std::move(parsed).error());
-    const std::string token = text_field(*parsed, "Token");
+    std::string token = text_field(*parsed, "Token");
     if (token.empty()) return fail(ErrorKind::Internal, "the portal's sign-in answer has no Token");
-    token_ = Token{token, clock_.steady_now() + settings_.token_lifetime};
     log_.debug("signed in to the portal; token valid for {} minutes", settings_.token_lifetime.count());
-    return ok();
+    return token;
 }
 
-Status CasewarePortal::connect() { return renew_token(); }
+Expected<Session::Token> CasewarePortal::usable_token(std::optional<std::uint64_t> refused) {
+    // Held while signing in, so workers that need a token meanwhile wait for this one.
+    const std::scoped_lock lock(session_->mutex_);
+    std::optional<Session::Token>& current = session_->token_;
+    if (current && clock_.steady_now() + settings_.renew_before < current->expires_at &&
+        current->generation != refused) {
+        return *current;
+    }
+    auto value = sign_in();
+    if (value.has_error()) return unexpected(std::move(value).error());
+    current =
+        Session::Token{std::move(value).value(), clock_.steady_now() + settings_.token_lifetime, ++session_->sign_ins_};
+    return *current;
+}
+
+Status CasewarePortal::connect() {
+    auto token = usable_token();
+    if (token.has_error()) return unexpected(std::move(token).error());
+    return ok();
+}
 
 Expected<HttpResponse> CasewarePortal::call(std::string_view method, const std::string& path, const std::string* body,
                                             Replay replay, std::string_view idempotency_key) {
     const std::string url = settings_.base_url + std::string(kApiRoot) + path;
     const std::string path_only = path.substr(0, path.find('?'));
     bool renewed_after_refusal = false;
+    std::optional<std::uint64_t> refused;  // the token the portal refused, when it did
     return run_with_retries(backoff_, clock_, [&](int attempt) -> AttemptResult {
         while (true) {
-            if (!token_ || clock_.steady_now() + settings_.renew_before >= token_->expires_at) {
-                if (auto renewed = renew_token(); renewed.has_error()) return {std::nullopt, renewed.error(), false, {}};
-            }
+            auto token = usable_token(refused);
+            if (token.has_error()) return {std::nullopt, token.error(), false, {}};
             HttpRequest request{std::string(method), url, {}, body != nullptr ? *body : std::string()};
             request.fresh_connection = replay == Replay::Unsafe && !settings_.honours_idempotency_keys;
-            request.headers = {{"Authorization", "Bearer " + token_->value}, {"Accept", "application/json"}};
+            request.headers = {{"Authorization", "Bearer " + token->value}, {"Accept", "application/json"}};
             if (body != nullptr) request.headers.emplace_back("Content-Type", "application/json");
             if (!idempotency_key.empty()) {
                 // IETF draft: the key is a structured-field string
@@ -162,7 +182,7 @@ Expected<HttpResponse> CasewarePortal::call(std::string_view method, const std::
             // An expired or revoked token is not the request's fault: renew once and send again.
             if (outcome.has_value() && outcome->status == 401 && !renewed_after_refusal) {
                 renewed_after_refusal = true;
-                token_.reset();
+                refused = token->generation;  // renewed, unless another worker has done so meanwhile
                 continue;
             }
             return classify_attempt(outcome, replay, settings_.honours_idempotency_keys, clock_.now(), error_text);

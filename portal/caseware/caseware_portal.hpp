@@ -5,6 +5,8 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -30,9 +32,26 @@ struct Settings {
     std::uint64_t jitter_seed = 0;
 };
 
+/// The sign-in to one portal, shared by the adapters of the workers that apply in parallel: one
+/// token for all of them, renewed by whichever worker needs it first while the others wait.
+class Session {
+private:
+    friend class CasewarePortal;
+    struct Token {
+        std::string value;
+        SteadyTime expires_at{};
+        std::uint64_t generation = 0;  // which sign-in gave it
+    };
+    std::mutex mutex_;
+    std::optional<Token> token_;
+    std::uint64_t sign_ins_ = 0;
+};
+
 class CasewarePortal final : public Portal {
 public:
-    CasewarePortal(Settings settings, HttpClient& http, Clock& clock, const Logger& log);
+    /// `session`: shared with the other adapters of the same portal; a new one when not given.
+    CasewarePortal(Settings settings, HttpClient& http, Clock& clock, const Logger& log,
+                   std::shared_ptr<Session> session = std::make_shared<Session>());
 
     [[nodiscard]] std::string_view dialect() const override { return "caseware-cloud"; }
     [[nodiscard]] const Capabilities& capabilities() const override { return capabilities_; }
@@ -70,15 +89,14 @@ private:
     Expected<std::optional<std::string>> find_document(const EntityId& entity, std::string_view folder_path,
                                                        std::string_view file_name);
 
-    struct Token {
-        std::string value;
-        SteadyTime expires_at{};
-    };
-
     /// One API call with auth, retries and a single token renewal on 401.
     Expected<HttpResponse> call(std::string_view method, const std::string& path, const std::string* body,
                                 Replay replay, std::string_view idempotency_key = {});
-    Status renew_token();
+    /// The session's token, signing in first when there is none, it is about to expire, or it is
+    /// the one the portal just refused (`refused`: the generation of that token).
+    Expected<Session::Token> usable_token(std::optional<std::uint64_t> refused = std::nullopt);
+    /// POST /auth/token: the new token's value.
+    Expected<std::string> sign_in();
     /// GET /<resource>?search=<field>='<value>'; at most one match is expected, two are a conflict.
     Expected<std::optional<nlohmann::json>> search_unique(std::string_view resource, std::string_view field,
                                                           std::string_view value);
@@ -95,7 +113,7 @@ private:
     const Logger& log_;
     Backoff backoff_;
     Capabilities capabilities_;
-    std::optional<Token> token_;
+    std::shared_ptr<Session> session_;
     std::map<std::string, std::string, std::less<>> role_ids_;  // role name -> CWGuid, read once
 };
 

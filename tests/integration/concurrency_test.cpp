@@ -142,6 +142,31 @@ TEST(Concurrency, PortalDownStopsTheCycleAfterOneWaveAndTheNextCycleFinishes) {
     expect_each_invited_once(emulator, eligible_addresses());
 }
 
+// The workers' adapters share one sign-in: one token request per run, however many workers, and
+// when tokens expire mid-cycle, the workers that find theirs refused take the renewed one.
+TEST(Concurrency, WorkersShareOneSignInAndRenewItWhenItExpires) {
+    TempDir dir;
+    Emulator emulator(dir.path() / "emulator");
+    Workspace workspace(emulator);
+    workspace.write_config("concurrency = 6\n");
+    workspace.write_lacerte(firm_rows());
+    const auto result = workspace.taxsync({"once"});
+    EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+    expect_each_invited_once(emulator, eligible_addresses());
+    EXPECT_EQ(emulator.count_requests("POST", "/auth/token"), 1U);
+
+    TempDir other;
+    Emulator short_tokens(other.path() / "emulator", "emulator-secret-0123456789", {"--token-ttl", "1"});
+    Workspace space(short_tokens);
+    space.write_config("concurrency = 6\n");
+    space.write_lacerte(firm_rows());
+    short_tokens.faults({{"rules", json::array({{{"path", "*"}, {"delay_ms", 60}}})}});  // the cycle outlives a token
+    const auto renewed = space.taxsync({"once"});
+    EXPECT_EQ(renewed.exit_code, 0) << renewed.out << renewed.err;
+    expect_each_invited_once(short_tokens, eligible_addresses());
+    EXPECT_GE(short_tokens.count_requests("POST", "/auth/token"), 2U);
+}
+
 // Marks are made ahead: many operations are durably in flight while only two are at the portal.
 // Killed then, and while two contact creations are under way whose outcomes are not recorded yet,
 // the next run sends none of them twice, loses none, and still invites a contact that staff made

@@ -19,7 +19,8 @@ EngineRig::EngineRig(const std::filesystem::path& dir, Emulator& emulator, engin
     settings.client_id = "taxsync-test";
     settings.client_secret = emulator.secret();
     settings.retry.max_attempts = 2;
-    portal_ = std::make_unique<portal::caseware::CasewarePortal>(settings, http_, clock_, log_);
+    auto session = std::make_shared<portal::caseware::Session>();  // one sign-in for every worker
+    portal_ = std::make_unique<portal::caseware::CasewarePortal>(settings, http_, clock_, log_, session);
 
     connectors::ConnectorSettings lacerte;
     lacerte.name = ConnectorName("lacerte");
@@ -34,8 +35,8 @@ EngineRig::EngineRig(const std::filesystem::path& dir, Emulator& emulator, engin
     engine::EngineOptions options;
     options.policy = policy;
     options.concurrency = concurrency;
-    options.make_portal = [this, settings]() -> std::unique_ptr<portal::Portal> {
-        return std::make_unique<portal::caseware::CasewarePortal>(settings, http_, clock_, log_);
+    options.make_portal = [this, settings, session]() -> std::unique_ptr<portal::Portal> {
+        return std::make_unique<portal::caseware::CasewarePortal>(settings, http_, clock_, log_, session);
     };
     engine_ = std::make_unique<engine::Engine>(*store_, *portal_, connectors_, std::move(rules), clock_, log_, options);
 }

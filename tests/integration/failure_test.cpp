@@ -174,6 +174,7 @@ TEST_F(FailureTest, ExpiredTokenMidCycleIsRenewedOnce) {
     TempDir other;
     Emulator short_tokens(other.path() / "emulator", "emulator-secret-0123456789", {"--token-ttl", "1"});
     Workspace space(short_tokens);
+    space.write_config("concurrency = 1\n");  // one worker: the cycle (~3 s) outlives its 1-second token
     space.write_lacerte(rows(4));
     short_tokens.faults({{"rules", json::array({{{"path", "*"}, {"delay_ms", 60}}})}});  // the cycle outlives a token
     const auto result = space.taxsync({"once"});
