@@ -374,22 +374,6 @@ void Store::upsert_client(const TaxClient& client, const std::string& content_ha
         .run();
 }
 
-void Store::count_absences(const ConnectorName& connector, const std::set<ClientId>& present) {
-    auto ids = db_.prepare("SELECT client_id FROM clients WHERE connector = ?1");
-    ids.bind_all(connector.value());
-    std::vector<std::string> absent;
-    while (ids.step()) {
-        std::string id = ids.column_text(0);
-        if (present.count(ClientId(id)) == 0) absent.push_back(std::move(id));
-    }
-    auto update = db_.prepare("UPDATE clients SET absent_count = absent_count + 1 WHERE connector = ?1 AND client_id = ?2");
-    for (const std::string& id : absent) {
-        update.bind_all(connector.value(), id);
-        update.run();
-        update.reset();
-    }
-}
-
 void Store::count_absent(const ConnectorName& connector, const std::vector<ClientId>& absent) {
     auto update =
         db_.cached("UPDATE clients SET absent_count = absent_count + 1 WHERE connector = ?1 AND client_id = ?2");

@@ -272,8 +272,6 @@ public:
     /// content hash did not change keeps its applied mark, one whose content changed loses it.
     /// `last_seen_cycle` is the last cycle that wrote the row.
     void upsert_client(const TaxClient& client, const std::string& content_hash, const CycleId& cycle);
-    /// Increments absent_count for clients of `connector` not in `present`.
-    void count_absences(const ConnectorName& connector, const std::set<ClientId>& present);
     /// Increments absent_count for the clients `absent` of `connector`.
     void count_absent(const ConnectorName& connector, const std::vector<ClientId>& absent);
     /// The source was not read again (unchanged): clients already absent count one more cycle.

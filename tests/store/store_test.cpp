@@ -97,8 +97,8 @@ TEST_F(StoreTest, SnapshotUpsertAndAbsenceCounting) {
     const auto b = client("0018", "");
     store.upsert_client(a, a.content_hash(), cycle);
     store.upsert_client(b, b.content_hash(), cycle);
-    store.count_absences(ConnectorName("lacerte"), {ClientId("0017")});
-    store.count_absences(ConnectorName("lacerte"), {ClientId("0017")});
+    store.count_absent(ConnectorName("lacerte"), {ClientId("0018")});  // read twice without it
+    store.count_absent(ConnectorName("lacerte"), {ClientId("0018")});
     auto snapshot = store.snapshot(ConnectorName("lacerte"));
     ASSERT_EQ(snapshot.size(), 2U);
     EXPECT_EQ(snapshot.at(ClientId("0017")).absent_count, 0);
@@ -130,7 +130,7 @@ TEST_F(StoreTest, UnsettledHoldsOnlyClientsWithoutACurrentAppliedMarkOrAbsent) {
     auto changed = b;
     changed.people[0].last_name = "Other";
     store.upsert_client(changed, changed.content_hash(), cycle);
-    store.count_absences(lacerte, {a.id, b.id});
+    store.count_absent(lacerte, {c.id});  // a read that gave a and b only
     const auto unsettled = store.unsettled(lacerte);
     ASSERT_EQ(unsettled.size(), 2U);
     EXPECT_FALSE(unsettled.at(b.id).applied_hash.has_value());
