@@ -205,8 +205,7 @@ public:
         if (change == ClientChange::Unchanged && !given_before) return;
         const ClientKey key{connector_, client.id};
         if (change == ClientChange::Unchanged) {
-            changes_.erase(key);
-            kept_.erase(key);
+            forget_change(key);
             return;
         }
         changes_[key] = change;
@@ -228,7 +227,7 @@ public:
         // The store is as before the file; so must be what this read remembers of its clients.
         for (auto& entry : known_.entries()) {
             if (entry.value.read.file != file_) continue;
-            forget_change(entry.key);
+            forget_change(ClientKey{connector_, ClientId(entry.key)});
             entry.value.read = ReadMark{};  // a client new in the file is left neither stored nor read: unused
         }
         for (const auto& [id, mark] : displaced_) {
@@ -296,8 +295,7 @@ private:
         ReadMark read;
     };
 
-    void forget_change(const std::string& id) {
-        const ClientKey key{connector_, ClientId(id)};
+    void forget_change(const ClientKey& key) {
         changes_.erase(key);
         kept_.erase(key);
     }
@@ -745,17 +743,6 @@ public:
         : db_(db), clock_(clock), commit_every_(std::max<std::size_t>(1, commit_every)) {
         begin();
     }
-    ~OutcomeGroup() {
-        if (!open_) return;
-        try {
-            db_.exec("ROLLBACK");
-        } catch (const sqlite::Error&) {  // NOLINT(bugprone-empty-catch): a broken connection fails loudly next
-        }
-    }
-    OutcomeGroup(const OutcomeGroup&) = delete;
-    OutcomeGroup& operator=(const OutcomeGroup&) = delete;
-    OutcomeGroup(OutcomeGroup&&) = delete;
-    OutcomeGroup& operator=(OutcomeGroup&&) = delete;
 
     /// `finished` more operations recorded their outcomes: commits the group (and opens the next)
     /// when enough have, or when the oldest uncommitted one has waited long enough.
@@ -780,14 +767,13 @@ public:
     }
     /// Commits the group and opens no other. Not synced: the cycle's next full commit syncs it.
     void finish() {
-        db_.exec("COMMIT");
-        open_ = false;
+        group_->commit();
+        group_.reset();
     }
 
 private:
     void begin() {
-        db_.exec("BEGIN IMMEDIATE");
-        open_ = true;
+        group_.emplace(db_);
         waiting_ = 0;
         begun_ = clock_.steady_now();
     }
@@ -795,7 +781,7 @@ private:
     sqlite::Database& db_;
     const Clock& clock_;
     std::size_t commit_every_;
-    bool open_ = false;
+    std::optional<sqlite::Transaction> group_;  // the group under way; rolled back if left uncommitted
     std::size_t waiting_ = 0;
     SteadyTime begun_;
 };
