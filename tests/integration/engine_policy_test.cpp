@@ -25,17 +25,22 @@ protected:
     }
 };
 
+/// A reminder 72 hours after an unanswered invitation, two at most; activation not read back.
+engine::SyncPolicy reminders_every_three_days() {
+    engine::SyncPolicy policy;
+    policy.invitations.reinvite_after = hours(72);
+    policy.invitations.max_reinvites = 2;
+    policy.invitations.recheck_after = hours(0);
+    return policy;
+}
+
 const std::vector<std::string> kTwoClients = {
     Exports::lacerte_row("00301I", "Ruth", "Okafor", "900-51-0001", "ruth@example.net"),
     Exports::lacerte_row("00302I", "Sam", "Reyes", "900-51-0002", "sam@example.org"),
 };
 
 TEST_F(EnginePolicyTest, RemindersFollowThePolicyStopAtTheCapAndNeverReachSomeoneWhoAccepted) {
-    engine::SyncPolicy policy;
-    policy.invitations.reinvite_after = hours(72);
-    policy.invitations.max_reinvites = 2;
-    policy.invitations.recheck_after = hours(0);
-    EngineRig rig(dir.path() / "rig", emulator, policy);
+    EngineRig rig(dir.path() / "rig", emulator, reminders_every_three_days());
     rig.write_export(kTwoClients);
     ASSERT_EQ(rig.cycle().invitations_sent, 2U);
 
@@ -75,11 +80,7 @@ TEST_F(EnginePolicyTest, RemindersFollowThePolicyStopAtTheCapAndNeverReachSomeon
 }
 
 TEST_F(EnginePolicyTest, AClientUnderReviewGetsNoReminderUntilTheReviewIsClosed) {
-    engine::SyncPolicy policy;
-    policy.invitations.reinvite_after = hours(72);
-    policy.invitations.max_reinvites = 2;
-    policy.invitations.recheck_after = hours(0);
-    EngineRig rig(dir.path() / "rig", emulator, policy);
+    EngineRig rig(dir.path() / "rig", emulator, reminders_every_three_days());
     rig.write_export(kTwoClients);
     ASSERT_EQ(rig.cycle().invitations_sent, 2U);
 
