@@ -65,6 +65,7 @@ double raw_throughput(Emulator& emulator, const std::filesystem::path& dir, cons
                 << "output = \"/dev/null\"\n";
         }
     }
+    const double emulator_cpu_before = emulator.cpu_seconds();
     const auto start = Stopwatch::now();
     const auto result = run("/usr/bin/curl",
                             {"--silent", "--show-error", "--fail", "--parallel", "--parallel-max",
@@ -72,7 +73,10 @@ double raw_throughput(Emulator& emulator, const std::filesystem::path& dir, cons
                             dir / "logs", std::chrono::minutes(20));
     const double elapsed = seconds_since(start);
     if (result.exit_code != 0) std::cerr << "curl failed: " << result.err.substr(0, 500) << '\n';
-    return (options.raw_requests / 2 * 2) / elapsed;
+    const int requests = options.raw_requests / 2 * 2;
+    std::printf("  curl: the emulator's CPU per request %.0f us\n",
+                (emulator.cpu_seconds() - emulator_cpu_before) * 1e6 / requests);
+    return requests / elapsed;
 }
 
 }  // namespace
@@ -127,10 +131,12 @@ int main(int argc, char** argv) {
                 options.concurrency, options.idempotency_keys ? ", idempotency keys honoured" : "",
                 options.latency_ms > 0 ? (", +" + std::to_string(options.latency_ms) + " ms per request").c_str() : "",
                 options.limit_rpm > 0 ? (", portal limit " + std::to_string(options.limit_rpm) + "/min").c_str() : "");
+    const double emulator_cpu_before = emulator.cpu_seconds();
     const auto start = Stopwatch::now();
     const auto result = run(taxsync_binary(), {"--config", workspace.config_file().string(), "once"},
                             workspace.dir() / "logs", std::chrono::minutes(30));
     const double elapsed = seconds_since(start);
+    const double emulator_cpu = emulator.cpu_seconds() - emulator_cpu_before;
     if (result.exit_code != 0) {
         std::cerr << "taxsync once failed (" << result.exit_code << "): " << result.out.substr(0, 2000)
                   << result.err.substr(0, 2000) << '\n';
@@ -155,8 +161,9 @@ int main(int argc, char** argv) {
         return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
     };
-    std::printf("  taxsync CPU time: %.2f s (%.0f us per HTTP request)\n", cpu_seconds(taxsync_usage),
-                cpu_seconds(taxsync_usage) * 1e6 / static_cast<double>(std::max<std::size_t>(1, log.size())));
+    const double requests = static_cast<double>(std::max<std::size_t>(1, log.size()));
+    std::printf("  CPU per HTTP request: taxsync %.0f us, the emulator %.0f us\n",
+                cpu_seconds(taxsync_usage) * 1e6 / requests, emulator_cpu * 1e6 / requests);
 
     if (options.latency_ms > 0) {
         const double bound = options.concurrency * 1000.0 / options.latency_ms;

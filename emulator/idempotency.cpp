@@ -36,29 +36,31 @@ IdempotencyStore::IdempotencyStore(sqlite::Database& db, const Clock& clock) : d
 
 IdempotencyDecision IdempotencyStore::begin(std::string_view scope, std::string_view key,
                                             std::string_view fingerprint) {
-    auto lookup =
-        db_.prepare("SELECT fingerprint, finished, status, body FROM idempotency_keys WHERE scope = ?1 AND key = ?2");
-    lookup.bind_all(scope, key);
-    if (lookup.step()) {
-        if (lookup.column_text(0) != fingerprint) return {IdempotencyVerdict::Mismatch, 0, {}};
-        if (lookup.column_int(1) == 0) return {IdempotencyVerdict::InProgress, 0, {}};
-        return {IdempotencyVerdict::Replay, static_cast<unsigned>(lookup.column_int(2)), lookup.column_text(3)};
+    {
+        auto lookup = db_.cached(
+            "SELECT fingerprint, finished, status, body FROM idempotency_keys WHERE scope = ?1 AND key = ?2");
+        lookup->bind_all(scope, key);
+        if (lookup->step()) {
+            if (lookup->column_view(0) != fingerprint) return {IdempotencyVerdict::Mismatch, 0, {}};
+            if (lookup->column_int(1) == 0) return {IdempotencyVerdict::InProgress, 0, {}};
+            return {IdempotencyVerdict::Replay, static_cast<unsigned>(lookup->column_int(2)), lookup->column_text(3)};
+        }
     }
-    db_.prepare("INSERT INTO idempotency_keys (scope, key, fingerprint, created_at) VALUES (?1, ?2, ?3, ?4)")
-        .bind_all(scope, key, fingerprint, to_unix_seconds(clock_.now()))
+    db_.cached("INSERT INTO idempotency_keys (scope, key, fingerprint, created_at) VALUES (?1, ?2, ?3, ?4)")
+        ->bind_all(scope, key, fingerprint, to_unix_seconds(clock_.now()))
         .run();
     return {IdempotencyVerdict::Proceed, 0, {}};
 }
 
 void IdempotencyStore::complete(std::string_view scope, std::string_view key, unsigned status, std::string_view body) {
-    db_.prepare("UPDATE idempotency_keys SET finished = 1, status = ?3, body = ?4 WHERE scope = ?1 AND key = ?2")
-        .bind_all(scope, key, static_cast<std::int64_t>(status), body)
+    db_.cached("UPDATE idempotency_keys SET finished = 1, status = ?3, body = ?4 WHERE scope = ?1 AND key = ?2")
+        ->bind_all(scope, key, static_cast<std::int64_t>(status), body)
         .run();
 }
 
 void IdempotencyStore::release(std::string_view scope, std::string_view key) {
-    db_.prepare("DELETE FROM idempotency_keys WHERE scope = ?1 AND key = ?2 AND finished = 0")
-        .bind_all(scope, key)
+    db_.cached("DELETE FROM idempotency_keys WHERE scope = ?1 AND key = ?2 AND finished = 0")
+        ->bind_all(scope, key)
         .run();
 }
 

@@ -126,7 +126,7 @@ int bind_search_value(sqlite::Statement& statement, int index, const SearchValue
         value);
 }
 
-std::optional<json> one_row(sqlite::Statement statement, json (*to_json)(const sqlite::Statement&)) {
+std::optional<json> one_row(sqlite::Statement& statement, json (*to_json)(const sqlite::Statement&)) {
     if (!statement.step()) return std::nullopt;
     return to_json(statement);
 }
@@ -250,8 +250,8 @@ void PortalStore::seed_roles() {
 
 std::string PortalStore::new_guid() {
     std::string guid = guids_.guid_for(next_counter_++);
-    db_.prepare("UPDATE meta SET value = ?1 WHERE key = 'next_guid'")
-        .bind(1, static_cast<std::int64_t>(next_counter_))
+    db_.cached("UPDATE meta SET value = ?1 WHERE key = 'next_guid'")
+        ->bind(1, static_cast<std::int64_t>(next_counter_))
         .run();
     return guid;
 }
@@ -270,35 +270,35 @@ json PortalStore::list(Collection collection, const std::optional<SqlCondition>&
     std::string text = "SELECT " + std::string(sql.columns) + " FROM " + std::string(sql.table);
     if (condition) text += " WHERE " + condition->clause;
     text += " ORDER BY seq LIMIT ? OFFSET ?";
-    auto statement = db_.prepare(text);
+    auto statement = db_.cached(text);
     int index = 1;
-    if (condition) index = bind_search_value(statement, index, condition->argument);
-    statement.bind(index, page.size);
-    statement.bind(index + 1, (page.number - 1) * page.size);
+    if (condition) index = bind_search_value(*statement, index, condition->argument);
+    statement->bind(index, page.size);
+    statement->bind(index + 1, (page.number - 1) * page.size);
     json rows = json::array();
-    while (statement.step()) rows.push_back(sql.to_json(statement));
+    while (statement->step()) rows.push_back(sql.to_json(*statement));
     return rows;
 }
 
 // ---- Entities
 
 std::optional<json> PortalStore::entity(std::string_view guid) {
-    auto statement = db_.prepare("SELECT " + std::string(kEntityColumns) + " FROM entities WHERE cwguid = ?1");
-    statement.bind(1, guid);
-    return one_row(std::move(statement), entity_from_row);
+    auto statement = db_.cached("SELECT " + std::string(kEntityColumns) + " FROM entities WHERE cwguid = ?1");
+    statement->bind(1, guid);
+    return one_row(*statement, entity_from_row);
 }
 
 std::optional<std::string> PortalStore::entity_with_number(std::string_view entity_no) {
-    auto statement = db_.prepare("SELECT cwguid FROM entities WHERE entity_no = ?1");
-    statement.bind(1, entity_no);
-    if (!statement.step()) return std::nullopt;
-    return statement.column_text(0);
+    auto statement = db_.cached("SELECT cwguid FROM entities WHERE entity_no = ?1");
+    statement->bind(1, entity_no);
+    if (!statement->step()) return std::nullopt;
+    return statement->column_text(0);
 }
 
 json PortalStore::insert_entity(std::string_view name, std::string_view entity_no, std::string_view entity_type) {
     const std::string guid = new_guid();
-    db_.prepare("INSERT INTO entities (cwguid, name, entity_no, entity_type, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
-        .bind_all(guid, name, entity_no, entity_type, format_utc(clock_.now()))
+    db_.cached("INSERT INTO entities (cwguid, name, entity_no, entity_type, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+        ->bind_all(guid, name, entity_no, entity_type, format_utc(clock_.now()))
         .run();
     return *entity(guid);
 }
@@ -306,10 +306,10 @@ json PortalStore::insert_entity(std::string_view name, std::string_view entity_n
 json PortalStore::update_entity(std::string_view guid, const std::optional<std::string>& name,
                                 const std::optional<std::string>& entity_no,
                                 const std::optional<std::string>& entity_type) {
-    db_.prepare(
+    db_.cached(
            "UPDATE entities SET name = ifnull(?2, name), entity_no = ifnull(?3, entity_no),"
            " entity_type = ifnull(?4, entity_type) WHERE cwguid = ?1")
-        .bind_all(guid, name, entity_no, entity_type)
+        ->bind_all(guid, name, entity_no, entity_type)
         .run();
     return *entity(guid);
 }
@@ -317,25 +317,25 @@ json PortalStore::update_entity(std::string_view guid, const std::optional<std::
 // ---- Users
 
 std::optional<json> PortalStore::user(std::string_view guid) {
-    auto statement = db_.prepare("SELECT " + std::string(kUserColumns) + " FROM users WHERE cwguid = ?1");
-    statement.bind(1, guid);
-    return one_row(std::move(statement), user_from_row);
+    auto statement = db_.cached("SELECT " + std::string(kUserColumns) + " FROM users WHERE cwguid = ?1");
+    statement->bind(1, guid);
+    return one_row(*statement, user_from_row);
 }
 
 std::optional<std::string> PortalStore::user_with_email(std::string_view email) {
-    auto statement = db_.prepare("SELECT cwguid FROM users WHERE email = ?1");  // the column is COLLATE NOCASE
-    statement.bind(1, email);
-    if (!statement.step()) return std::nullopt;
-    return statement.column_text(0);
+    auto statement = db_.cached("SELECT cwguid FROM users WHERE email = ?1");  // the column is COLLATE NOCASE
+    statement->bind(1, email);
+    if (!statement->step()) return std::nullopt;
+    return statement->column_text(0);
 }
 
 json PortalStore::insert_user(const NewUser& user) {
     const std::string guid = new_guid();
-    db_.prepare(
+    db_.cached(
            "INSERT INTO users (cwguid, first_name, middle_name, last_name, email, owner_type, can_login, entity_id,"
            " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
-        .bind_all(guid, user.first_name, user.middle_name, user.last_name, user.email, user.owner_type,
-                  static_cast<std::int64_t>(user.can_login ? 1 : 0), user.entity_id, format_utc(clock_.now()))
+        ->bind_all(guid, user.first_name, user.middle_name, user.last_name, user.email, user.owner_type,
+                   static_cast<std::int64_t>(user.can_login ? 1 : 0), user.entity_id, format_utc(clock_.now()))
         .run();
     return *this->user(guid);
 }
@@ -343,7 +343,7 @@ json PortalStore::insert_user(const NewUser& user) {
 json PortalStore::update_user(std::string_view guid, const UserChanges& changes) {
     // One statement per changed column keeps "absent" and "set to null" apart without SQL tricks.
     auto set_text = [&](std::string_view column, const std::optional<std::string>& value) {
-        db_.prepare("UPDATE users SET " + std::string(column) + " = ?2 WHERE cwguid = ?1").bind_all(guid, value).run();
+        db_.cached("UPDATE users SET " + std::string(column) + " = ?2 WHERE cwguid = ?1")->bind_all(guid, value).run();
     };
     if (changes.first_name) set_text("first_name", changes.first_name);
     if (changes.middle_name) set_text("middle_name", *changes.middle_name);
@@ -353,162 +353,162 @@ json PortalStore::update_user(std::string_view guid, const UserChanges& changes)
     if (changes.inactive_date) set_text("inactive_date", *changes.inactive_date);
     if (changes.entity_id) set_text("entity_id", changes.entity_id);
     if (changes.can_login) {
-        db_.prepare("UPDATE users SET can_login = ?2 WHERE cwguid = ?1")
-            .bind_all(guid, static_cast<std::int64_t>(*changes.can_login ? 1 : 0))
+        db_.cached("UPDATE users SET can_login = ?2 WHERE cwguid = ?1")
+            ->bind_all(guid, static_cast<std::int64_t>(*changes.can_login ? 1 : 0))
             .run();
     }
     return *user(guid);
 }
 
 void PortalStore::activate_user(std::string_view guid) {
-    db_.prepare("UPDATE users SET activated = 1 WHERE cwguid = ?1").bind(1, guid).run();
+    db_.cached("UPDATE users SET activated = 1 WHERE cwguid = ?1")->bind(1, guid).run();
 }
 
 // ---- Groups
 
 std::optional<json> PortalStore::group(std::string_view guid) {
-    auto statement = db_.prepare("SELECT " + std::string(kGroupColumns) + " FROM contact_groups WHERE cwguid = ?1");
-    statement.bind(1, guid);
-    return one_row(std::move(statement), group_from_row);
+    auto statement = db_.cached("SELECT " + std::string(kGroupColumns) + " FROM contact_groups WHERE cwguid = ?1");
+    statement->bind(1, guid);
+    return one_row(*statement, group_from_row);
 }
 
 std::optional<std::string> PortalStore::group_named(std::string_view name) {
-    auto statement = db_.prepare("SELECT cwguid FROM contact_groups WHERE name = ?1");
-    statement.bind(1, name);
-    if (!statement.step()) return std::nullopt;
-    return statement.column_text(0);
+    auto statement = db_.cached("SELECT cwguid FROM contact_groups WHERE name = ?1");
+    statement->bind(1, name);
+    if (!statement->step()) return std::nullopt;
+    return statement->column_text(0);
 }
 
 json PortalStore::insert_group(std::string_view name, std::string_view description, std::string_view group_type) {
     const std::string guid = new_guid();
-    db_.prepare(
+    db_.cached(
            "INSERT INTO contact_groups (cwguid, name, description, group_type, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
-        .bind_all(guid, name, description, group_type, format_utc(clock_.now()))
+        ->bind_all(guid, name, description, group_type, format_utc(clock_.now()))
         .run();
     return *group(guid);
 }
 
 void PortalStore::add_group_member(std::string_view group_guid, std::string_view user_guid) {
-    db_.prepare("INSERT OR IGNORE INTO group_members (group_id, user_id) VALUES (?1, ?2)")
-        .bind_all(group_guid, user_guid)
+    db_.cached("INSERT OR IGNORE INTO group_members (group_id, user_id) VALUES (?1, ?2)")
+        ->bind_all(group_guid, user_guid)
         .run();
 }
 
 void PortalStore::remove_group_member(std::string_view group_guid, std::string_view user_guid) {
-    db_.prepare("DELETE FROM group_members WHERE group_id = ?1 AND user_id = ?2").bind_all(group_guid, user_guid).run();
+    db_.cached("DELETE FROM group_members WHERE group_id = ?1 AND user_id = ?2")->bind_all(group_guid, user_guid).run();
 }
 
 std::vector<std::string> PortalStore::group_members(std::string_view group_guid) {
-    auto statement = db_.prepare("SELECT user_id FROM group_members WHERE group_id = ?1 ORDER BY seq");
-    statement.bind(1, group_guid);
+    auto statement = db_.cached("SELECT user_id FROM group_members WHERE group_id = ?1 ORDER BY seq");
+    statement->bind(1, group_guid);
     std::vector<std::string> members;
-    while (statement.step()) members.push_back(statement.column_text(0));
+    while (statement->step()) members.push_back(statement->column_text(0));
     return members;
 }
 
 // ---- Roles
 
 std::optional<json> PortalStore::role(std::string_view guid) {
-    auto statement = db_.prepare("SELECT " + std::string(kRoleColumns) + " FROM roles WHERE cwguid = ?1");
-    statement.bind(1, guid);
-    return one_row(std::move(statement), role_from_row);
+    auto statement = db_.cached("SELECT " + std::string(kRoleColumns) + " FROM roles WHERE cwguid = ?1");
+    statement->bind(1, guid);
+    return one_row(*statement, role_from_row);
 }
 
 std::string PortalStore::role_id_named(std::string_view name) {
-    auto statement = db_.prepare("SELECT cwguid FROM roles WHERE name = ?1");
-    statement.bind(1, name);
-    return statement.step() ? statement.column_text(0) : std::string{};
+    auto statement = db_.cached("SELECT cwguid FROM roles WHERE name = ?1");
+    statement->bind(1, name);
+    return statement->step() ? statement->column_text(0) : std::string{};
 }
 
 json PortalStore::role_assignments(std::string_view entity_guid, Page page) {
-    auto statement = db_.prepare(
+    auto statement = db_.cached(
         "SELECT role_id, person_id FROM role_assignments WHERE entity_id = ?1 ORDER BY seq LIMIT ?2 OFFSET ?3");
-    statement.bind_all(entity_guid, page.size, (page.number - 1) * page.size);
+    statement->bind_all(entity_guid, page.size, (page.number - 1) * page.size);
     json rows = json::array();
-    while (statement.step())
-        rows.push_back({{"RoleId", statement.column_text(0)}, {"PersonId", statement.column_text(1)}});
+    while (statement->step())
+        rows.push_back({{"RoleId", statement->column_text(0)}, {"PersonId", statement->column_text(1)}});
     return rows;
 }
 
 void PortalStore::assign_role(std::string_view entity_guid, std::string_view role_guid, std::string_view person_guid) {
-    db_.prepare("INSERT OR IGNORE INTO role_assignments (entity_id, role_id, person_id) VALUES (?1, ?2, ?3)")
-        .bind_all(entity_guid, role_guid, person_guid)
+    db_.cached("INSERT OR IGNORE INTO role_assignments (entity_id, role_id, person_id) VALUES (?1, ?2, ?3)")
+        ->bind_all(entity_guid, role_guid, person_guid)
         .run();
 }
 
 void PortalStore::unassign_role(std::string_view entity_guid, std::string_view role_guid,
                                 std::string_view person_guid) {
-    db_.prepare("DELETE FROM role_assignments WHERE entity_id = ?1 AND role_id = ?2 AND person_id = ?3")
-        .bind_all(entity_guid, role_guid, person_guid)
+    db_.cached("DELETE FROM role_assignments WHERE entity_id = ?1 AND role_id = ?2 AND person_id = ?3")
+        ->bind_all(entity_guid, role_guid, person_guid)
         .run();
 }
 
 bool PortalStore::has_role(std::string_view entity_guid, std::string_view role_guid, std::string_view person_guid) {
     auto statement =
-        db_.prepare("SELECT 1 FROM role_assignments WHERE entity_id = ?1 AND role_id = ?2 AND person_id = ?3");
-    statement.bind_all(entity_guid, role_guid, person_guid);
-    return statement.step();
+        db_.cached("SELECT 1 FROM role_assignments WHERE entity_id = ?1 AND role_id = ?2 AND person_id = ?3");
+    statement->bind_all(entity_guid, role_guid, person_guid);
+    return statement->step();
 }
 
 // ---- Folders
 
 std::optional<json> PortalStore::folder(std::string_view guid) {
-    auto statement = db_.prepare("SELECT cwguid, name, parent_id, entity_id FROM folders WHERE cwguid = ?1");
-    statement.bind(1, guid);
-    if (!statement.step()) return std::nullopt;
-    return json{{"CWGuid", statement.column_text(0)},
-                {"Name", statement.column_text(1)},
-                {"ParentId", optional_text(statement, 2)},
-                {"EntityId", statement.column_text(3)}};
+    auto statement = db_.cached("SELECT cwguid, name, parent_id, entity_id FROM folders WHERE cwguid = ?1");
+    statement->bind(1, guid);
+    if (!statement->step()) return std::nullopt;
+    return json{{"CWGuid", statement->column_text(0)},
+                {"Name", statement->column_text(1)},
+                {"ParentId", optional_text(*statement, 2)},
+                {"EntityId", statement->column_text(3)}};
 }
 
 bool PortalStore::folder_name_taken(std::string_view entity_guid, const std::optional<std::string>& parent_guid,
                                     std::string_view name) {
-    auto statement = db_.prepare(
+    auto statement = db_.cached(
         "SELECT 1 FROM folders WHERE entity_id = ?1 AND ifnull(parent_id, '') = ifnull(?2, '') AND name = ?3");
-    statement.bind_all(entity_guid, parent_guid, name);
-    return statement.step();
+    statement->bind_all(entity_guid, parent_guid, name);
+    return statement->step();
 }
 
 json PortalStore::insert_folder(std::string_view entity_guid, const std::optional<std::string>& parent_guid,
                                 std::string_view name) {
     const std::string guid = new_guid();
-    db_.prepare("INSERT INTO folders (cwguid, entity_id, parent_id, name) VALUES (?1, ?2, ?3, ?4)")
-        .bind_all(guid, entity_guid, parent_guid, name)
+    db_.cached("INSERT INTO folders (cwguid, entity_id, parent_id, name) VALUES (?1, ?2, ?3, ?4)")
+        ->bind_all(guid, entity_guid, parent_guid, name)
         .run();
     return *folder(guid);
 }
 
 json PortalStore::folders(std::string_view entity_guid, Page page) {
-    auto statement = db_.prepare(
+    auto statement = db_.cached(
         "SELECT cwguid, name, parent_id, entity_id FROM folders WHERE entity_id = ?1 ORDER BY seq LIMIT ?2 OFFSET ?3");
-    statement.bind_all(entity_guid, page.size, (page.number - 1) * page.size);
+    statement->bind_all(entity_guid, page.size, (page.number - 1) * page.size);
     json rows = json::array();
-    while (statement.step()) {
-        rows.push_back({{"CWGuid", statement.column_text(0)},
-                        {"Name", statement.column_text(1)},
-                        {"ParentId", optional_text(statement, 2)},
-                        {"EntityId", statement.column_text(3)}});
+    while (statement->step()) {
+        rows.push_back({{"CWGuid", statement->column_text(0)},
+                        {"Name", statement->column_text(1)},
+                        {"ParentId", optional_text(*statement, 2)},
+                        {"EntityId", statement->column_text(3)}});
     }
     return rows;
 }
 
 json PortalStore::folder_permissions(std::string_view folder_guid, Page page) {
-    auto statement = db_.prepare(
+    auto statement = db_.cached(
         "SELECT person_id, access FROM folder_permissions WHERE folder_id = ?1 ORDER BY seq LIMIT ?2 OFFSET ?3");
-    statement.bind_all(folder_guid, page.size, (page.number - 1) * page.size);
+    statement->bind_all(folder_guid, page.size, (page.number - 1) * page.size);
     json rows = json::array();
-    while (statement.step())
-        rows.push_back({{"PersonId", statement.column_text(0)}, {"Access", statement.column_text(1)}});
+    while (statement->step())
+        rows.push_back({{"PersonId", statement->column_text(0)}, {"Access", statement->column_text(1)}});
     return rows;
 }
 
 void PortalStore::set_folder_permission(std::string_view folder_guid, std::string_view person_guid,
                                         std::string_view access) {
-    db_.prepare(
+    db_.cached(
            "INSERT INTO folder_permissions (folder_id, person_id, access) VALUES (?1, ?2, ?3)"
            " ON CONFLICT (folder_id, person_id) DO UPDATE SET access = excluded.access")
-        .bind_all(folder_guid, person_guid, access)
+        ->bind_all(folder_guid, person_guid, access)
         .run();
 }
 
@@ -517,11 +517,11 @@ void PortalStore::set_folder_permission(std::string_view folder_guid, std::strin
 json PortalStore::insert_activity(const NewActivity& activity) {
     const std::string guid = new_guid();
     const std::string created_at = format_utc(clock_.now());
-    db_.prepare(
+    db_.cached(
            "INSERT INTO activities (cwguid, type, entity_id, recipients, subject, description, message, attachments,"
            " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")
-        .bind_all(guid, activity.type, activity.entity_id, json(activity.recipients).dump(), activity.subject,
-                  activity.description, activity.message, json(activity.attachments).dump(), created_at)
+        ->bind_all(guid, activity.type, activity.entity_id, json(activity.recipients).dump(), activity.subject,
+                   activity.description, activity.message, json(activity.attachments).dump(), created_at)
         .run();
     return json{{"CWGuid", guid},
                 {"Type", activity.type},
@@ -538,10 +538,10 @@ json PortalStore::insert_activity(const NewActivity& activity) {
 
 void PortalStore::send_mail(std::string_view to, std::string_view user_guid,
                             const std::optional<std::string>& entity_guid, MailKind kind, std::string_view message) {
-    db_.prepare(
+    db_.cached(
            "INSERT INTO mailbox (to_address, user_id, entity_id, kind, sent_at, message) VALUES (?1, ?2, ?3, ?4, ?5, "
            "?6)")
-        .bind_all(to, user_guid, entity_guid, mail_kind_name(kind), format_utc(clock_.now()), message)
+        ->bind_all(to, user_guid, entity_guid, mail_kind_name(kind), format_utc(clock_.now()), message)
         .run();
 }
 
@@ -564,23 +564,23 @@ json PortalStore::mailbox() {
 
 void PortalStore::insert_token(std::string_view token, std::string_view client_id, SystemTime expires_at) {
     // Expired tokens are only kept to tell "expired" from "unknown"; a day later they can go.
-    db_.prepare("DELETE FROM tokens WHERE expires_at_ms < ?1")
-        .bind(1, unix_millis(clock_.now() - std::chrono::hours(24)))
+    db_.cached("DELETE FROM tokens WHERE expires_at_ms < ?1")
+        ->bind(1, unix_millis(clock_.now() - std::chrono::hours(24)))
         .run();
-    db_.prepare("INSERT INTO tokens (token, client_id, expires_at_ms) VALUES (?1, ?2, ?3)")
-        .bind_all(token, client_id, unix_millis(expires_at))
+    db_.cached("INSERT INTO tokens (token, client_id, expires_at_ms) VALUES (?1, ?2, ?3)")
+        ->bind_all(token, client_id, unix_millis(expires_at))
         .run();
 }
 
 std::optional<PortalStore::TokenInfo> PortalStore::token(std::string_view token) {
-    auto statement = db_.prepare("SELECT client_id, expires_at_ms FROM tokens WHERE token = ?1");
-    statement.bind(1, token);
-    if (!statement.step()) return std::nullopt;
-    return TokenInfo{statement.column_text(0), SystemTime{std::chrono::milliseconds(statement.column_int(1))}};
+    auto statement = db_.cached("SELECT client_id, expires_at_ms FROM tokens WHERE token = ?1");
+    statement->bind(1, token);
+    if (!statement->step()) return std::nullopt;
+    return TokenInfo{statement->column_text(0), SystemTime{std::chrono::milliseconds(statement->column_int(1))}};
 }
 
 void PortalStore::expire_all_tokens() {
-    db_.prepare("UPDATE tokens SET expires_at_ms = min(expires_at_ms, ?1)").bind(1, unix_millis(clock_.now())).run();
+    db_.cached("UPDATE tokens SET expires_at_ms = min(expires_at_ms, ?1)")->bind(1, unix_millis(clock_.now())).run();
 }
 
 // ---- State

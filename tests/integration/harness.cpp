@@ -46,6 +46,20 @@ void write_rsa_key_pair(const std::filesystem::path& dir, bool fresh) {
     }
 }
 
+double Emulator::cpu_seconds() const {
+    // /proc/PID/stat: fields 14 and 15 are utime and stime in clock ticks; the command name (field 2)
+    // is in parentheses and may hold spaces, so count from its closing one.
+    std::ifstream in("/proc/" + std::to_string(process_->pid()) + "/stat");
+    const std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    for (int index = 3; index < 14; ++index) fields >> field;
+    long long user_ticks = 0;
+    long long system_ticks = 0;
+    fields >> user_ticks >> system_ticks;
+    return static_cast<double>(user_ticks + system_ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 Emulator::Emulator(const std::filesystem::path& dir, const std::string& secret, std::vector<std::string> extra_args,
                    Dialect dialect)
     : secret_(secret), dialect_(dialect), dir_(dir) {

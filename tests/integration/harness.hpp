@@ -44,6 +44,8 @@ public:
     [[nodiscard]] const std::string& base_url() const { return base_url_; }  // .../itest, for taxsync's config
     [[nodiscard]] const std::string& root() const { return root_; }          // http://127.0.0.1:PORT
     [[nodiscard]] const std::string& secret() const { return secret_; }
+    /// CPU time (user + system) the emulator process has used so far, for benchmarks.
+    [[nodiscard]] double cpu_seconds() const;
 
     nlohmann::json get(const std::string& path);
     nlohmann::json post(const std::string& path, const nlohmann::json& body);
