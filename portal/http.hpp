@@ -17,10 +17,12 @@ struct HttpRequest {
     std::string url;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
-    /// Send on a new connection. libcurl silently resends a request once when a reused keep-alive
-    /// connection dies before any answer, even a POST the portal may already have applied; a fresh
-    /// connection rules that out for requests that must never be sent twice.
-    bool fresh_connection = false;
+    /// The transport must never send this request a second time on its own. libcurl silently
+    /// resends a request once when a reused keep-alive connection dies before any answer, even a
+    /// POST the portal may already have applied. The curl client keeps such a request's body from
+    /// being rewound, so that the resend fails instead (and the request may ride a reused
+    /// connection); without a body, and on WinHTTP, it goes on a fresh connection.
+    bool never_resend = false;
 };
 
 struct HttpResponse {

@@ -126,7 +126,7 @@ Expected<HttpResponse, TransportError> WinHttpClient::send(const HttpRequest& re
         own(WinHttpOpenRequest(connection.get(), widen(request.method).c_str(), path.c_str(), nullptr,
                                WINHTTP_NO_REFERER, WINHTTP_DEFAULT_ACCEPT_TYPES, secure ? WINHTTP_FLAG_SECURE : 0));
     if (!handle) return unexpected(transport_error(GetLastError(), true));
-    if (request.fresh_connection) {
+    if (request.never_resend) {
         // A connection of its own that is closed afterwards: never a reused keep-alive connection
         // that may die under a request the portal has already applied.
         DWORD feature = WINHTTP_DISABLE_KEEP_ALIVE;

@@ -164,7 +164,7 @@ Expected<HttpResponse> CasewarePortal::call(std::string_view method, const std::
             auto token = usable_token(refused);
             if (token.has_error()) return {std::nullopt, token.error(), false, {}};
             HttpRequest request{std::string(method), url, {}, body != nullptr ? *body : std::string()};
-            request.fresh_connection = replay == Replay::Unsafe && !settings_.honours_idempotency_keys;
+            request.never_resend = replay == Replay::Unsafe && !settings_.honours_idempotency_keys;
             request.headers = {{"Authorization", "Bearer " + token->value}, {"Accept", "application/json"}};
             if (body != nullptr) request.headers.emplace_back("Content-Type", "application/json");
             if (!idempotency_key.empty()) {

@@ -269,7 +269,7 @@ Expected<json> SmartvaultPortal::call(std::string_view method, const std::string
                     return {std::nullopt, renewed.error(), false, {}};
             }
             HttpRequest request{std::string(method), url, {}, body != nullptr ? body->dump() : std::string()};
-            request.fresh_connection = replay == Replay::Unsafe;
+            request.never_resend = replay == Replay::Unsafe;
             request.headers = {
                 {"Accept", "application/json"},
                 {"Authorization", "Basic " + base64_encode(settings_.admin_email + ":" + delegation_token_->value)}};

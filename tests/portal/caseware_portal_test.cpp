@@ -181,20 +181,20 @@ TEST_F(CasewarePortalTest, CreateSendsTheInvitationFlagsAndTheIdempotencyKey) {
     EXPECT_NE(std::find(post.headers.begin(), post.headers.end(),
                         std::pair<std::string, std::string>{"Idempotency-Key", "\"k-7\""}),
               post.headers.end());
-    // A create must never ride a reused connection that libcurl could silently resend it on.
-    EXPECT_TRUE(post.fresh_connection);
+    // A create must never be sent twice by the transport on its own.
+    EXPECT_TRUE(post.never_resend);
     ASSERT_EQ(http.requests[1].method, "GET");
-    EXPECT_FALSE(http.requests[1].fresh_connection);  // the search before it may reuse one
+    EXPECT_FALSE(http.requests[1].never_resend);  // a search may be sent again
 }
 
-TEST_F(CasewarePortalTest, WithHonouredKeysCreatesMayReuseConnections) {
+TEST_F(CasewarePortalTest, WithHonouredKeysTheTransportMayResendCreates) {
     FakeHttp http(with_auth([](const HttpRequest& request) {
         if (request.method == "POST") return respond(201, R"({"CWGuid":"e-9"})");
         return respond(200, "[]");
     }));
     auto portal = make(http, true);
     ASSERT_TRUE(portal.create_entity({"lacerte:1", "Lee"}, "k").has_value());
-    EXPECT_FALSE(http.requests.back().fresh_connection);
+    EXPECT_FALSE(http.requests.back().never_resend);
 }
 
 TEST_F(CasewarePortalTest, ConflictWithNothingFoundWaitsForTheSlowFirstAttempt) {
