@@ -2,9 +2,7 @@
 
 #include <curl/curl.h>
 
-#include <algorithm>
 #include <array>
-#include <cstring>
 #include <stdexcept>
 
 #include "core/text.hpp"
@@ -46,22 +44,12 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* con
     return bytes;
 }
 
-/// The body of a request that must never be resent, handed to libcurl through a read callback.
-struct OneShotBody {
-    std::string_view rest;
-};
-
-std::size_t on_read_body(char* buffer, std::size_t size, std::size_t count, void* context) {
-    auto* body = static_cast<OneShotBody*>(context);
-    const std::size_t bytes = std::min(size * count, body->rest.size());
-    std::memcpy(buffer, body->rest.data(), bytes);
-    body->rest.remove_prefix(bytes);
-    return bytes;
+/// Counts the times libcurl is about to send the request: the second is its own resend, after a
+/// reused connection died before any answer, and is refused (CURLE_ABORTED_BY_CALLBACK).
+int send_at_most_once(void* context, char* /*peer*/, char* /*local*/, int /*peer_port*/, int /*local_port*/) {
+    auto* sends = static_cast<int*>(context);
+    return ++*sends == 1 ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
 }
-
-/// libcurl asks to rewind the body only to send it again, after a reused connection died with
-/// part of the request out: refusing makes it fail with CURLE_SEND_FAIL_REWIND instead.
-int refuse_rewind(void* /*context*/, curl_off_t /*offset*/, int /*origin*/) { return CURL_SEEKFUNC_CANTSEEK; }
 
 }  // namespace
 
@@ -94,10 +82,7 @@ Expected<HttpResponse, TransportError> CurlHttpClient::send(const HttpRequest& r
         headers.reset(extended);
     };
     for (const auto& [name, value] : request.headers) add_header(name + ": " + value);
-    // Without a body nothing would stop libcurl's resend but a connection of the request's own.
-    const bool one_shot_body = request.never_resend && !request.body.empty();
-    OneShotBody body{request.body};
-    if (one_shot_body) add_header("Expect:");  // the body follows the headers at once, unasked
+    int sends = 0;
 
     curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -108,7 +93,13 @@ Expected<HttpResponse, TransportError> CurlHttpClient::send(const HttpRequest& r
     curl_easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
     if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, request.never_resend && !one_shot_body ? 1L : 0L);
+    if (request.never_resend) {
+        curl_easy_setopt(curl, CURLOPT_PREREQFUNCTION, send_at_most_once);
+        curl_easy_setopt(curl, CURLOPT_PREREQDATA, &sends);
+        // Only a connection busy a moment ago: one idle for longer may be closed by the server as
+        // the request goes out (idle timeouts are 5 s and up), which would leave it ambiguous.
+        curl_easy_setopt(curl, CURLOPT_MAXAGE_CONN, 2L);
+    }
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count() * 1000));
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.total_timeout.count() * 1000));
     curl_easy_setopt(curl, CURLOPT_USERAGENT, options_.user_agent.c_str());
@@ -121,13 +112,6 @@ Expected<HttpResponse, TransportError> CurlHttpClient::send(const HttpRequest& r
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail.data());
     if (request.method == "GET") {
         curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
-    } else if (one_shot_body) {
-        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-        curl_easy_setopt(curl, CURLOPT_POST, 1L);
-        curl_easy_setopt(curl, CURLOPT_READFUNCTION, on_read_body);
-        curl_easy_setopt(curl, CURLOPT_READDATA, &body);
-        curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, refuse_rewind);
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     } else {
         curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.c_str());
@@ -146,7 +130,7 @@ Expected<HttpResponse, TransportError> CurlHttpClient::send(const HttpRequest& r
                                                                              std::to_string(options_.max_response_bytes) +
                                                                              " bytes"});
         }
-        if (code == CURLE_SEND_FAIL_REWIND) {
+        if (sends > 1) {
             // The request went out on a reused connection that then died without an answer; it may
             // have been applied, and libcurl was kept from sending it again.
             return unexpected(TransportError{TransportFailure::ConnectionLost,

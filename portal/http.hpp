@@ -19,9 +19,9 @@ struct HttpRequest {
     std::string body;
     /// The transport must never send this request a second time on its own. libcurl silently
     /// resends a request once when a reused keep-alive connection dies before any answer, even a
-    /// POST the portal may already have applied. The curl client keeps such a request's body from
-    /// being rewound, so that the resend fails instead (and the request may ride a reused
-    /// connection); without a body, and on WinHTTP, it goes on a fresh connection.
+    /// POST the portal may already have applied. The curl client refuses that second send (the
+    /// request fails as possibly applied) and so may put the request on a kept-alive connection;
+    /// the WinHTTP client sends it on a fresh connection.
     bool never_resend = false;
 };
 

@@ -59,7 +59,7 @@ TEST_F(TransportTest, ARequestThatMustNeverBeResentIsSentOnceAndReportedAsPossib
     ASSERT_TRUE(answer.has_error());
     EXPECT_EQ(answer.error().failure, portal::TransportFailure::ConnectionLost);
     EXPECT_TRUE(answer.error().may_have_been_applied());
-    // Refused a rewind, so it rode the reused connection rather than a fresh one.
+    // libcurl tried to send it again and was refused: it had ridden the reused connection.
     EXPECT_NE(answer.error().message.find("closed before any answer"), std::string::npos) << answer.error().message;
     EXPECT_EQ(emulator.count_requests("POST", "/entities"), 1U);
     EXPECT_EQ(emulator.state()["entities"].size(), 1U);  // applied, once
