@@ -250,8 +250,9 @@ int main(int argc, char** argv) {
                static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
     };
     const double requests = static_cast<double>(std::max<std::size_t>(1, log.size()));
-    std::printf("  CPU per HTTP request: taxsync %.0f us, the emulator %.0f us\n",
-                cpu_seconds(taxsync_usage) * 1e6 / requests, emulator_cpu * 1e6 / requests);
+    std::printf("  CPU per HTTP request: taxsync %.0f us, the emulator %.0f us; taxsync's peak memory %ld MB\n",
+                cpu_seconds(taxsync_usage) * 1e6 / requests, emulator_cpu * 1e6 / requests,
+                taxsync_usage.ru_maxrss / 1024);
 
     const auto print_raw = [&](const char* what, std::size_t count, const RawThroughput& raw) {
         std::printf(
@@ -288,8 +289,5 @@ int main(int argc, char** argv) {
         print_raw("entity search + create pairs, the portal's cheapest requests", pairs.size(),
                   curl_throughput(emulator, dir.path(), options, pairs));
     }
-    rusage usage{};
-    getrusage(RUSAGE_CHILDREN, &usage);
-    std::printf("  peak memory of a child process (taxsync or curl): %ld MB\n", usage.ru_maxrss / 1024);
     return 0;
 }

@@ -725,15 +725,17 @@ std::optional<std::string> group_touched(const mapping::Action& action) {
     return std::nullopt;
 }
 
-/// How many operations are marked in flight ahead of their turn, at least (8 per worker above 8
-/// workers): one fsync for that many, while the operations before them are at the portal.
-constexpr std::size_t kMarkAheadWindow = 64;
+/// How many operations are marked in flight ahead of their turn, at least (32 per worker above 8
+/// workers): one fsync for half that many, while the operations before them are at the portal.
+/// A cycle that stops takes its unsent marks back; after a crash, each costs a look-up on resuming.
+constexpr std::size_t kMarkAheadWindow = 256;
 /// The longest a finished operation's outcome waits for its group's commit (see OutcomeGroup).
-constexpr auto kOutcomesCommitAfter = std::chrono::milliseconds(10);
+/// Each commit writes the pages the group changed to the WAL; fewer, larger groups write less.
+constexpr auto kOutcomesCommitAfter = std::chrono::milliseconds(25);
 
 /// The store work of the operations under way (what each step records, the coordinator's marks
-/// and drops) goes into one open transaction on the shared connection, committed once a worker's
-/// worth of operations has finished or kOutcomesCommitAfter has passed: one commit for many
+/// and drops) goes into one open transaction on the shared connection, committed once four
+/// workers' worth of operations have finished or kOutcomesCommitAfter has passed: one commit for many
 /// operations instead of several per operation. A client's next step runs on the same connection
 /// and sees its previous step's rows before they are committed. A kill before a commit leaves
 /// those operations in flight, and resuming them looks their work up, as after any crash.
@@ -973,7 +975,7 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
         return actions[i].has_value() &&
                (invitations_replay_safely || !std::holds_alternative<mapping::InviteContact>(*actions[i]));
     };
-    const std::size_t window = std::max<std::size_t>(kMarkAheadWindow, 8 * workers);
+    const std::size_t window = std::max<std::size_t>(kMarkAheadWindow, 32 * workers);
     std::vector<bool> marked(rows.size(), false);  // durably in flight by this cycle's doing
     std::vector<bool> sent(rows.size(), false);    // handed to a worker
     std::size_t marked_unsent = 0;
@@ -988,7 +990,8 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
     {
         const store::RelaxedDurability relaxed(store_.db());  // only the in-flight marks pay a fsync
         std::mutex store_mutex;
-        OutcomeGroup outcomes(store_.db(), clock_, workers);  // before the pool: its threads are joined before a rollback
+        OutcomeGroup outcomes(store_.db(), clock_,
+                              4 * workers);  // before the pool: its threads are joined before a rollback
         WorkerPool pool(store_, adapters, store_mutex, clock_, log_);
         std::size_t in_flight = 0;
         std::set<ClientKey> busy_clients;

@@ -155,8 +155,10 @@ std::optional<std::string> Database::query_text(std::string_view sql) {
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(handle()); }
 int Database::changes() const { return sqlite3_changes(handle()); }
 
+// Transactions and savepoints are begun and ended once per step of every operation: their
+// statements come from the cache rather than being parsed each time.
 Savepoint::Savepoint(Database& db, std::string name) : db_(db), name_(std::move(name)) {
-    db_.exec("SAVEPOINT " + name_);
+    db_.cached("SAVEPOINT " + name_)->run();
 }
 
 Savepoint::~Savepoint() {
@@ -168,29 +170,29 @@ Savepoint::~Savepoint() {
 }
 
 void Savepoint::release() {
-    db_.exec("RELEASE " + name_);
+    db_.cached("RELEASE " + name_)->run();
     open_ = false;
 }
 
 void Savepoint::roll_back() {
     open_ = false;
     // ROLLBACK TO keeps the savepoint on the stack; RELEASE then removes it.
-    db_.exec("ROLLBACK TO " + name_);
-    db_.exec("RELEASE " + name_);
+    db_.cached("ROLLBACK TO " + name_)->run();
+    db_.cached("RELEASE " + name_)->run();
 }
 
 Transaction::Transaction(Database& db) : db_(db) {
     if (sqlite3_get_autocommit(db.handle()) == 0) {
         nested_.emplace(db, "nested");
     } else {
-        db_.exec("BEGIN IMMEDIATE");
+        db_.cached("BEGIN IMMEDIATE")->run();
     }
 }
 
 Transaction::~Transaction() {
     if (!open_ || nested_) return;  // a nested one's savepoint rolls itself back
     try {
-        db_.exec("ROLLBACK");
+        db_.cached("ROLLBACK")->run();
     } catch (const Error&) {  // NOLINT(bugprone-empty-catch): nothing more to do in a destructor
     }
 }
@@ -199,7 +201,7 @@ void Transaction::commit() {
     if (nested_) {
         nested_->release();
     } else {
-        db_.exec("COMMIT");
+        db_.cached("COMMIT")->run();
     }
     open_ = false;
 }
