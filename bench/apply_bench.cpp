@@ -250,9 +250,12 @@ int main(int argc, char** argv) {
                static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
     };
     const double requests = static_cast<double>(std::max<std::size_t>(1, log.size()));
-    std::printf("  CPU per HTTP request: taxsync %.0f us, the emulator %.0f us; taxsync's peak memory %ld MB\n",
-                cpu_seconds(taxsync_usage) * 1e6 / requests, emulator_cpu * 1e6 / requests,
-                taxsync_usage.ru_maxrss / 1024);
+    std::printf(
+        "  CPU per HTTP request: taxsync %.0f us, the emulator %.0f us; taxsync's context switches per request %.1f; "
+        "taxsync's peak memory %ld MB\n",
+        cpu_seconds(taxsync_usage) * 1e6 / requests, emulator_cpu * 1e6 / requests,
+        static_cast<double>(taxsync_usage.ru_nvcsw + taxsync_usage.ru_nivcsw) / requests,
+        taxsync_usage.ru_maxrss / 1024);
 
     const auto print_raw = [&](const char* what, std::size_t count, const RawThroughput& raw) {
         std::printf(

@@ -817,7 +817,11 @@ public:
     WorkerPool(WorkerPool&&) = delete;
     WorkerPool& operator=(WorkerPool&&) = delete;
 
-    /// Hands the operation (already marked in flight) to a free worker. Call without the store lock.
+    /// How many operations may wait for a worker beyond those running: a worker that finishes one
+    /// starts the next at once, without waiting for the coordinator to hand it over.
+    [[nodiscard]] std::size_t queue_depth() const { return threads_.size(); }
+
+    /// Hands the operation (already marked in flight) to a worker. Call without the store lock.
     void submit(std::size_t index, const store::OutboxRow& row, const mapping::Action& action) {
         if (threads_.empty()) {
             Finished done{index, std::nullopt, nullptr};
@@ -844,6 +848,24 @@ public:
         return std::exchange(finished_, {});
     }
 
+    /// Lets workers start waiting operations again after a failure paused them (see work()).
+    void resume() {
+        {
+            const std::scoped_lock lock(mutex_);
+            paused_ = false;
+        }
+        work_ready_.notify_all();
+    }
+
+    /// Takes back the operations no worker has started (the cycle is stopping); returns their indexes.
+    std::vector<std::size_t> take_back_waiting() {
+        const std::scoped_lock lock(mutex_);
+        std::vector<std::size_t> out;
+        for (const Task& task : tasks_) out.push_back(task.index);
+        tasks_.clear();
+        return out;
+    }
+
 private:
     struct Task {
         std::size_t index = 0;
@@ -856,7 +878,7 @@ private:
             Task task;
             {
                 std::unique_lock lock(mutex_);
-                work_ready_.wait(lock, [&] { return !tasks_.empty() || stop.stop_requested(); });
+                work_ready_.wait(lock, [&] { return (!tasks_.empty() && !paused_) || stop.stop_requested(); });
                 if (tasks_.empty()) return;
                 task = tasks_.front();
                 tasks_.pop_front();
@@ -872,11 +894,18 @@ private:
                     done.error = std::current_exception();
                 }
             }
+            const bool failed = done.error || !done.result->has_value();
+            bool wake = failed;
             {
                 const std::scoped_lock lock(mutex_);
                 finished_.push_back(std::move(done));
+                // A failure may stop the cycle: nothing more starts until the coordinator has seen it.
+                if (failed) paused_ = true;
+                wake = wake || tasks_.size() <= threads_.size() / 2;
             }
-            done_ready_.notify_one();
+            // While enough operations wait, the coordinator sleeps on: it takes the finished ones in
+            // a batch when the queue runs low (always before it runs dry).
+            if (wake) done_ready_.notify_one();
         }
     }
 
@@ -890,6 +919,7 @@ private:
     std::condition_variable done_ready_;
     std::deque<Task> tasks_;
     std::vector<Finished> finished_;
+    bool paused_ = false;                // a failure waits for the coordinator
     std::vector<std::jthread> threads_;  // last: joined before the queues above go
 };
 
@@ -997,6 +1027,17 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
         std::set<ClientKey> busy_clients;
         std::map<std::size_t, std::string> creating_group;  // operation -> the group it may create
         bool stopping = false;
+        // Handed to the pool but not started when the cycle stops: as if never picked, so their
+        // marks are taken back.
+        const auto take_back_waiting = [&] {
+            for (const std::size_t index : pool.take_back_waiting()) {
+                --in_flight;
+                --attempted;
+                sent[index] = false;
+                creating_group.erase(index);
+                busy_clients.erase({rows[index].connector, rows[index].client});
+            }
+        };
         while (true) {
             if (!stopping && stop.stop_requested()) {
                 report.cancelled = true;
@@ -1013,7 +1054,9 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
             std::vector<std::size_t> picked;
             if (!stopping) {
                 const std::scoped_lock lock(store_mutex);
-                for (auto queue = queues.begin(); queue != queues.end() && in_flight + picked.size() < workers;) {
+                const std::size_t in_flight_at_most = workers + pool.queue_depth();
+                for (auto queue = queues.begin();
+                     queue != queues.end() && in_flight + picked.size() < in_flight_at_most;) {
                     if (busy_clients.count(queue->key) != 0) {
                         ++queue;  // its previous step is still under way
                         continue;
@@ -1084,6 +1127,7 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
             for (std::size_t index : picked) pool.submit(index, rows[index], *actions[index]);
             in_flight += picked.size();
             attempted += picked.size();
+            if (stopping) take_back_waiting();
             if (in_flight == 0) break;  // nothing under way and nothing more may start
 
             auto done = pool.wait_finished();
@@ -1154,6 +1198,8 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
                     log_.error("stopping this cycle: {}", report.stopped->message);
                 }
             }
+            if (stopping) take_back_waiting();
+            pool.resume();
             outcomes.took_in(done.size());
             if (options_.progress_every > 0 && attempted >= next_progress) {
                 log_.info("progress: {} of {} operations, {} invitation(s) sent", attempted, rows.size(),
