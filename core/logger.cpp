@@ -153,6 +153,8 @@ Logger Logger::null() {
     return Logger(std::move(sink), std::make_shared<Redactor>());
 }
 
+bool Logger::enabled(LogLevel level) const { return sink_->should_log(to_spdlog(level)); }
+
 void Logger::write(LogLevel level, std::string_view message) const {
     const auto spd_level = to_spdlog(level);
     if (!sink_->should_log(spd_level)) return;

@@ -54,22 +54,24 @@ public:
 
     template <class... Args>
     void debug(fmt::format_string<Args...> format, Args&&... args) const {
-        write(LogLevel::Debug, fmt::format(format, std::forward<Args>(args)...));
+        if (enabled(LogLevel::Debug)) write(LogLevel::Debug, fmt::format(format, std::forward<Args>(args)...));
     }
     template <class... Args>
     void info(fmt::format_string<Args...> format, Args&&... args) const {
-        write(LogLevel::Info, fmt::format(format, std::forward<Args>(args)...));
+        if (enabled(LogLevel::Info)) write(LogLevel::Info, fmt::format(format, std::forward<Args>(args)...));
     }
     template <class... Args>
     void warn(fmt::format_string<Args...> format, Args&&... args) const {
-        write(LogLevel::Warning, fmt::format(format, std::forward<Args>(args)...));
+        if (enabled(LogLevel::Warning)) write(LogLevel::Warning, fmt::format(format, std::forward<Args>(args)...));
     }
     template <class... Args>
     void error(fmt::format_string<Args...> format, Args&&... args) const {
-        write(LogLevel::Error, fmt::format(format, std::forward<Args>(args)...));
+        if (enabled(LogLevel::Error)) write(LogLevel::Error, fmt::format(format, std::forward<Args>(args)...));
     }
 
     void write(LogLevel level, std::string_view message) const;
+    /// Whether a message of this level is written anywhere; the others are not even formatted.
+    [[nodiscard]] bool enabled(LogLevel level) const;
     [[nodiscard]] const Redactor& redactor() const { return *redactor_; }
 
 private:
