@@ -75,14 +75,14 @@ Expected<HttpResponse, TransportError> CurlHttpClient::send(const HttpRequest& r
     Received received;
     received.limit = options_.max_response_bytes;
     std::unique_ptr<curl_slist, SlistFree> headers;
-    const auto add_header = [&](const std::string& line) {
+    for (const auto& [name, value] : request.headers) {
+        const std::string line = name + ": " + value;
         curl_slist* extended = curl_slist_append(headers.get(), line.c_str());
         if (extended == nullptr) throw std::bad_alloc();
         (void)headers.release();
         headers.reset(extended);
-    };
-    for (const auto& [name, value] : request.headers) add_header(name + ": " + value);
-    int sends = 0;
+    }
+    int sends = 0;  // libcurl's sends of a never_resend request (see send_at_most_once)
 
     curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
