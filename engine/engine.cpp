@@ -729,16 +729,19 @@ std::optional<std::string> group_touched(const mapping::Action& action) {
 /// workers): one fsync for half that many, while the operations before them are at the portal.
 /// A cycle that stops takes its unsent marks back; after a crash, each costs a look-up on resuming.
 constexpr std::size_t kMarkAheadWindow = 256;
+/// An outcome group is committed once this many workers' worth of operations have finished.
+constexpr std::size_t kOutcomeGroupWorkers = 4;
 /// The longest a finished operation's outcome waits for its group's commit (see OutcomeGroup).
 /// Each commit writes the pages the group changed to the WAL; fewer, larger groups write less.
 constexpr auto kOutcomesCommitAfter = std::chrono::milliseconds(25);
 
 /// The store work of the operations under way (what each step records, the coordinator's marks
-/// and drops) goes into one open transaction on the shared connection, committed once four
-/// workers' worth of operations have finished or kOutcomesCommitAfter has passed: one commit for many
-/// operations instead of several per operation. A client's next step runs on the same connection
-/// and sees its previous step's rows before they are committed. A kill before a commit leaves
-/// those operations in flight, and resuming them looks their work up, as after any crash.
+/// and drops) goes into one open transaction on the shared connection, committed once
+/// kOutcomeGroupWorkers workers' worth of operations have finished or kOutcomesCommitAfter has
+/// passed: one commit for many operations instead of several per operation. A client's next step
+/// runs on the same connection and sees its previous step's rows before they are committed. A kill
+/// before a commit leaves those operations in flight, and resuming them looks their work up, as
+/// after any crash.
 class OutcomeGroup {
 public:
     OutcomeGroup(sqlite::Database& db, const Clock& clock, std::size_t commit_every)
@@ -1020,24 +1023,13 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
     {
         const store::RelaxedDurability relaxed(store_.db());  // only the in-flight marks pay a fsync
         std::mutex store_mutex;
-        OutcomeGroup outcomes(store_.db(), clock_,
-                              4 * workers);  // before the pool: its threads are joined before a rollback
+        // Before the pool: its threads are joined before a rollback.
+        OutcomeGroup outcomes(store_.db(), clock_, kOutcomeGroupWorkers * workers);
         WorkerPool pool(store_, adapters, store_mutex, clock_, log_);
         std::size_t in_flight = 0;
         std::set<ClientKey> busy_clients;
         std::map<std::size_t, std::string> creating_group;  // operation -> the group it may create
         bool stopping = false;
-        // Handed to the pool but not started when the cycle stops: as if never picked, so their
-        // marks are taken back.
-        const auto take_back_waiting = [&] {
-            for (const std::size_t index : pool.take_back_waiting()) {
-                --in_flight;
-                --attempted;
-                sent[index] = false;
-                creating_group.erase(index);
-                busy_clients.erase({rows[index].connector, rows[index].client});
-            }
-        };
         while (true) {
             if (!stopping && stop.stop_requested()) {
                 report.cancelled = true;
@@ -1127,7 +1119,17 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
             for (std::size_t index : picked) pool.submit(index, rows[index], *actions[index]);
             in_flight += picked.size();
             attempted += picked.size();
-            if (stopping) take_back_waiting();
+            if (stopping) {
+                // Handed to the pool but not started: as if never picked, so their marks are taken back.
+                for (const std::size_t index : pool.take_back_waiting()) {
+                    --in_flight;
+                    --attempted;
+                    sent[index] = false;
+                    creating_group.erase(index);
+                    busy_clients.erase({rows[index].connector, rows[index].client});
+                }
+            }
+            pool.resume();              // after a failure, only now that the cycle's going on or stopping is decided
             if (in_flight == 0) break;  // nothing under way and nothing more may start
 
             auto done = pool.wait_finished();
@@ -1198,8 +1200,6 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
                     log_.error("stopping this cycle: {}", report.stopped->message);
                 }
             }
-            if (stopping) take_back_waiting();
-            pool.resume();
             outcomes.took_in(done.size());
             if (options_.progress_every > 0 && attempted >= next_progress) {
                 log_.info("progress: {} of {} operations, {} invitation(s) sent", attempted, rows.size(),
