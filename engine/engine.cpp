@@ -855,6 +855,7 @@ public:
     void resume() {
         {
             const std::scoped_lock lock(mutex_);
+            if (!paused_) return;  // nobody to wake: called on every round of the coordinator
             paused_ = false;
         }
         work_ready_.notify_all();
