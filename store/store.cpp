@@ -1,5 +1,7 @@
 #include "store/store.hpp"
 
+#include <array>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "core/digest.hpp"
@@ -679,12 +681,20 @@ std::vector<OperationId> Store::enqueue(const CycleId& cycle, const std::vector<
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)");
     for (const NewOperation& operation : operations) {
         insert->bind_all(cycle.value(), operation.connector.value(), operation.client.value(), operation.kind,
-                         operation.payload_json, "taxsync-" + install_id_ + "-" + to_hex(random_bytes(12)), now());
+                         operation.payload_json, next_idempotency_key(), now());
         insert->run();
         insert->reset();
         ids.emplace_back(db_.last_insert_rowid());
     }
     return ids;
+}
+
+std::string Store::next_idempotency_key() {
+    if (keys_drawn_ == 0) key_prefix_ = to_hex(random_bytes(8));
+    const std::uint32_t count = keys_drawn_++;
+    const std::array<char, 4> bytes{static_cast<char>(count >> 24), static_cast<char>(count >> 16),
+                                    static_cast<char>(count >> 8), static_cast<char>(count)};
+    return "taxsync-" + install_id_ + "-" + key_prefix_ + to_hex(std::string_view(bytes.data(), bytes.size()));
 }
 
 std::vector<OutboxRow> Store::open_operations() {

@@ -369,9 +369,15 @@ private:
     Store(sqlite::Database db, const Clock& clock) : db_(std::move(db)), clock_(&clock) {}
     [[nodiscard]] std::int64_t now() const { return to_unix_seconds(clock_->now()); }
 
+    /// A new idempotency key: this process's random prefix and a count, unique without drawing
+    /// random bytes for every operation.
+    std::string next_idempotency_key();
+
     sqlite::Database db_;
     const Clock* clock_;
     std::string install_id_;
+    std::string key_prefix_;        // random, drawn again when the count wraps
+    std::uint32_t keys_drawn_ = 0;  // keys made under key_prefix_
 };
 
 }  // namespace taxsync::store
