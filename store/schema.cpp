@@ -220,6 +220,12 @@ CREATE INDEX contacts_to_check ON contacts(coalesce(checked_at, invited_at, 0), 
 -- Operations held at the safety gate (replace_held, held_cycle), not every operation ever run.
 CREATE INDEX outbox_held ON outbox(cycle_id, state) WHERE state = 'held';
 )sql",
+    // 3 -> 4: an operation's state changes twice as it runs; an index that holds the state is
+    // rewritten each time, so the index by cycle holds the cycle alone.
+    R"sql(
+DROP INDEX outbox_by_cycle;
+CREATE INDEX outbox_by_cycle ON outbox(cycle_id);
+)sql",
 };
 
 }  // namespace

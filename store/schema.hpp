@@ -6,7 +6,7 @@
 
 namespace taxsync::store {
 
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 /// Brings the database up to kSchemaVersion, one transaction per step. A database written by a
 /// newer taxsync (user_version above kSchemaVersion) is refused and left untouched.
