@@ -993,6 +993,43 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
         }
         return true;
     };
+    // Whether another client's step on one of this client's addresses is still to run.
+    const auto shares_waiting_contact = [&](const TaxClient& client) {
+        for (const Person& person : client.people) {
+            const auto others = contact_queues.find(to_lower_ascii(person.email));
+            if (others == contact_queues.end()) continue;
+            auto& waiting = others->second;
+            while (!waiting.empty() && retired(waiting.front())) waiting.pop_front();
+            if (!waiting.empty()) return true;
+        }
+        return false;
+    };
+    // A client is done when nothing is left to plan for it: then it is marked applied. `early`: its
+    // last step has just finished while other clients' steps run. It is then left for the cycle's
+    // end (returns false) if it is missing from its export, or if another client's step could still
+    // change what is left for it.
+    mapping::PlanContext settle_context(options_.policy.removal != RemovalPolicy::Preserve);
+    const auto settle = [&](const ClientKey& key, bool early) {
+        const auto snapshot = store_.snapshot_row(key.first, key.second);
+        const bool present = snapshot && snapshot->absent_count == 0;
+        if (early && !present) return false;
+        const auto client = present ? store_.load_client(key.first, key.second) : std::nullopt;
+        if (early && (!client || shares_waiting_contact(*client))) return false;
+        executor.link_people(key.first, key.second);
+        if (!snapshot) return true;
+        if (!present) {
+            if (removal_actions(key).empty())
+                store_.mark_removed(key.first, key.second, to_string(options_.policy.removal));
+            return true;
+        }
+        if (!client) return true;
+        const auto remaining = mapping::plan_client(
+            mapping::desire(*client, rules_), known_state(store_, key.first, key.second),
+            [&](const std::string& email) { return portal_has_contact(store_, email); }, settle_context);
+        if (remaining.empty())
+            store_.set_applied(key.first, key.second, applied_hash(snapshot->content_hash, rules_fingerprint_));
+        return true;
+    };
     // The circuit breaker is open: the portal is known to be down for a while.
     const auto circuit_open = [&]() -> std::optional<Error> {
         const auto down_until = options_.portal_down_until ? options_.portal_down_until() : std::nullopt;
@@ -1056,6 +1093,10 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
                     }
                     if (queue->rows.empty() || failed.count(queue->key) != 0) {  // done, or dropped when a step failed
                         drop_marks(*queue);
+                        // Settled now, while other clients' steps are at the portal, rather than at the cycle's end.
+                        if (queue->rows.empty() && failed.count(queue->key) == 0 && settle(queue->key, true)) {
+                            touched.erase(queue->key);
+                        }
                         queue = queues.erase(queue);
                         continue;
                     }
@@ -1218,25 +1259,10 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
 
     report.operations_left = store_.open_operations().size();
 
-    // A client is done when nothing is left to plan for it. One transaction: one fsync, not one a client.
+    // The touched clients not settled as their last step finished. One transaction: one fsync, not one a client.
     sqlite::Transaction settled(store_.db());
-    mapping::PlanContext context(options_.policy.removal != RemovalPolicy::Preserve);
     for (const ClientKey& key : touched) {
-        if (failed.count(key) != 0) continue;
-        executor.link_people(key.first, key.second);
-        const auto snapshot = store_.snapshot_row(key.first, key.second);
-        if (!snapshot) continue;
-        if (snapshot->absent_count > 0) {
-            if (removal_actions(key).empty()) store_.mark_removed(key.first, key.second, to_string(options_.policy.removal));
-            continue;
-        }
-        const auto client = store_.load_client(key.first, key.second);
-        if (!client) continue;
-        const auto remaining = mapping::plan_client(
-            mapping::desire(*client, rules_), known_state(store_, key.first, key.second),
-            [&](const std::string& email) { return portal_has_contact(store_, email); }, context);
-        if (remaining.empty())
-            store_.set_applied(key.first, key.second, applied_hash(snapshot->content_hash, rules_fingerprint_));
+        if (failed.count(key) == 0) settle(key, false);
     }
     settled.commit();
 }

@@ -104,6 +104,25 @@ TEST(Concurrency, ManyClientsAtOnceUnderFaultsInviteEachAddressOnceInOrder) {
     EXPECT_EQ(workspace.taxsync({"plan"}).exit_code, 0);  // nothing left to do
 }
 
+TEST(Concurrency, EveryClientIsMarkedAppliedByTheCycleThatFinishedIt) {
+    TempDir dir;
+    Emulator emulator(dir.path() / "emulator");
+    Workspace workspace(emulator);
+    workspace.write_config("concurrency = 6\n");
+    workspace.write_lacerte(firm_rows());
+    // Uneven answers, so clients finish in another order than they started; the two clients that
+    // share p1's address are settled only once neither has a step on it left.
+    emulator.faults({{"rules", json::array({{{"path", "*"}, {"delay_ms", 10}, {"rate", 0.3}}})}});
+    const auto result = workspace.taxsync({"once"});
+    ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+    expect_each_invited_once(emulator, eligible_addresses());
+
+    auto db = sqlite::Database::open(workspace.database(), sqlite::OpenMode::ReadOnly);
+    ASSERT_TRUE(db.has_value()) << db.error().message;
+    EXPECT_EQ(db->query_int("SELECT count(*) FROM clients"), kClients + 1);
+    EXPECT_EQ(db->query_int("SELECT count(*) FROM clients WHERE applied_hash IS NULL"), 0);
+}
+
 TEST(Concurrency, RefusedCredentialsStopTheCycleAfterTheWaveUnderWay) {
     TempDir dir;
     Emulator emulator(dir.path() / "emulator");
