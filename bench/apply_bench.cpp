@@ -226,9 +226,11 @@ int main(int argc, char** argv) {
                 options.limit_rpm > 0 ? (", portal limit " + std::to_string(options.limit_rpm) + "/min").c_str() : "");
     const double emulator_cpu_before = emulator.cpu_seconds();
     const auto start = Stopwatch::now();
+    const auto started_at = std::chrono::system_clock::now();
     const auto result = run(taxsync_binary(), {"--config", workspace.config_file().string(), "once"},
                             workspace.dir() / "logs", std::chrono::minutes(30));
     const double elapsed = seconds_since(start);
+    const auto ended_at = std::chrono::system_clock::now();
     const double emulator_cpu = emulator.cpu_seconds() - emulator_cpu_before;
     if (result.exit_code != 0) {
         std::cerr << "taxsync once failed (" << result.exit_code << "): " << result.out.substr(0, 2000)
@@ -246,6 +248,17 @@ int main(int argc, char** argv) {
         "%zu invitations\n",
         elapsed, static_cast<long long>(operations), static_cast<double>(operations) / elapsed, log.size(),
         requests_per_second, throttled, emulator.invitations().size());
+    if (!log.empty()) {
+        // What the portal hears nothing during: start-up, reading and planning; settling at the end.
+        const auto unix_seconds = [](std::chrono::system_clock::time_point at) {
+            return std::chrono::duration<double>(at.time_since_epoch()).count();
+        };
+        const double first = log.front()["answered_at_ms"].get<double>() / 1000.0;
+        const double last = log.back()["answered_at_ms"].get<double>() / 1000.0;
+        std::printf("  before the first answer %.2f s, sending %.2f s (%.1f req/s), after the last answer %.2f s\n",
+                    first - unix_seconds(started_at), last - first,
+                    static_cast<double>(log.size() - 1) / std::max(last - first, 1e-3), unix_seconds(ended_at) - last);
+    }
 
     // CPU time varies far less with the machine's load than elapsed time: taxsync's own, per request.
     rusage taxsync_usage{};

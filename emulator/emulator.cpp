@@ -30,7 +30,8 @@ json entry_to_json(const RequestLogEntry& entry) {
                 {"fault", entry.fault.empty() ? json(nullptr) : json(entry.fault)},
                 {"replayed", entry.replayed},
                 {"delay_ms", entry.delay_ms},
-                {"duration_ms", entry.duration_ms}};
+                {"duration_ms", entry.duration_ms},
+                {"answered_at_ms", entry.answered_at_ms}};
 }
 
 std::optional<std::string> logged_key(const std::optional<std::string>& raw) {
@@ -175,10 +176,12 @@ void Emulator::record(const Exchange& exchange, unsigned status, std::string_vie
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - exchange.started_);
     if (exchange.logged_) {
-        requests_.push_back(RequestLogEntry{next_request_seq_++, exchange.request_.method, exchange.log_path_,
-                                            exchange.query_, status, logged_key(exchange.request_.idempotency_key),
-                                            std::string(fault), replayed, exchange.fault_.delay.count(),
-                                            elapsed.count()});
+        requests_.push_back(RequestLogEntry{
+            next_request_seq_++, exchange.request_.method, exchange.log_path_, exchange.query_, status,
+            logged_key(exchange.request_.idempotency_key), std::string(fault), replayed, exchange.fault_.delay.count(),
+            elapsed.count(),
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count()});
     }
     if (options_.log_requests) {
         // The path only: a query string may carry search values (e-mail addresses) we keep out of logs.

@@ -79,6 +79,7 @@ struct RequestLogEntry {
     bool replayed = false;
     std::int64_t delay_ms = 0;
     std::int64_t duration_ms = 0;
+    std::int64_t answered_at_ms = 0;  // Unix time in milliseconds, when the answer (or drop) was done
 };
 
 class Emulator {
