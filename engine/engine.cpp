@@ -342,6 +342,9 @@ std::string summary_json(const CycleReport& report) {
 struct Engine::Intake {
     std::map<ClientKey, TaxClient> read;
     std::map<ClientKey, ClientChange> changes;
+    /// The actions of the operations this cycle planned or resumed, by operation id: the apply
+    /// takes them from here instead of parsing each one's copy in the outbox again.
+    std::map<std::int64_t, mapping::Action> planned;
 };
 
 Engine::Engine(store::Store& store, portal::Portal& portal, std::vector<std::unique_ptr<connectors::Connector>>& connectors,
@@ -389,7 +392,7 @@ CycleReport Engine::run_cycle(Mode mode, std::string_view trigger, std::stop_tok
                       "`taxsync reject {}`)",
                       cycle, *report.held, cycle, cycle);
         }
-        execute(report, stop);
+        execute(report, intake, stop);
         check_activations(report, stop);
     } catch (const sqlite::Error& error) {
         store_.finish_cycle(cycle, store::CycleOutcome::Failed, nlohmann::json{{"error", error.what()}}.dump());
@@ -495,6 +498,7 @@ void Engine::plan(const CycleId& cycle, CycleReport& report, Intake& intake) {
             report.plan.push_back(std::move(planned));
         }
         if (auto action = mapping::action_from_json(row.kind, row.payload_json); action.has_value()) {
+            intake.planned.emplace(row.id.value(), *action);
             report.plan[at->second].actions.push_back(std::move(action).value());
         }
         ++report.operations_planned;
@@ -522,7 +526,8 @@ void Engine::plan(const CycleId& cycle, CycleReport& report, Intake& intake) {
         for (const mapping::Action& action : actions) {
             operations.push_back({key.first, key.second, mapping::kind_of(action), mapping::to_json_text(action)});
         }
-        store_.enqueue(cycle, operations);
+        const std::vector<OperationId> ids = store_.enqueue(cycle, operations);
+        for (std::size_t i = 0; i < ids.size(); ++i) intake.planned.emplace_hint(intake.planned.end(), ids[i].value(), actions[i]);
         report.operations_planned += actions.size();
         report.plan.push_back({key.first, key.second, std::move(display_name), change, std::move(actions), std::move(notes)});
     };
@@ -944,7 +949,7 @@ std::vector<portal::Portal*> Engine::prepare_workers() {
     return adapters;
 }
 
-void Engine::execute(CycleReport& report, const std::stop_token& stop) {
+void Engine::execute(CycleReport& report, Intake& intake, const std::stop_token& stop) {
     const auto rows = store_.open_operations();
     if (rows.empty()) return;
     const std::vector<portal::Portal*> adapters = prepare_workers();
@@ -964,7 +969,11 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
     std::map<std::string, std::deque<std::size_t>> contact_queues;
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const store::OutboxRow& row = rows[i];
-        actions.push_back(mapping::action_from_json(row.kind, row.payload_json));
+        if (auto planned = intake.planned.extract(row.id.value())) {
+            actions.emplace_back(std::move(planned.mapped()));
+        } else {
+            actions.push_back(mapping::action_from_json(row.kind, row.payload_json));
+        }
         const ClientKey key{row.connector, row.client};
         auto found = queue_of.find(key);
         if (found == queue_of.end()) {
@@ -976,6 +985,7 @@ void Engine::execute(CycleReport& report, const std::stop_token& stop) {
             for (const std::string& email : contacts_touched(*actions.back())) contact_queues[email].push_back(i);
         }
     }
+    intake.planned.clear();
 
     Executor executor(store_, portal_, clock_, log_);
     std::set<ClientKey> touched;

@@ -63,7 +63,7 @@ private:
                         const std::map<ClientKey, store::Review>& reviews, const Enqueue& enqueue);
     void apply_gate(const CycleId& cycle, CycleReport& report, std::size_t first_new, std::size_t known_clients,
                     std::size_t changed_clients);
-    void execute(CycleReport& report, const std::stop_token& stop);
+    void execute(CycleReport& report, Intake& intake, const std::stop_token& stop);
     /// The adapters of this cycle's workers, one each (the first is `portal_`); makes the missing ones.
     std::vector<portal::Portal*> prepare_workers();
     void check_activations(CycleReport& report, const std::stop_token& stop);
