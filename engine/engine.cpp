@@ -260,9 +260,10 @@ public:
 
 private:
     static constexpr std::size_t kNotRead = 0;  // files are counted from 1
-    /// Records of new and changed clients kept in memory for the planner (a first import of a
-    /// large firm loads the rest from the store instead of holding the whole export).
-    static constexpr std::size_t kMostKept = 2000;
+    /// Records of new and changed clients kept in memory for the planner and the apply (a first
+    /// import of a large firm loads the rest from the store instead of holding the whole export):
+    /// a few megabytes, which spare parsing each record back from the store once or twice.
+    static constexpr std::size_t kMostKept = 10000;
 
     /// What this read did with a client.
     struct ReadMark {
@@ -527,7 +528,8 @@ void Engine::plan(const CycleId& cycle, CycleReport& report, Intake& intake) {
             operations.push_back({key.first, key.second, mapping::kind_of(action), mapping::to_json_text(action)});
         }
         const std::vector<OperationId> ids = store_.enqueue(cycle, operations);
-        for (std::size_t i = 0; i < ids.size(); ++i) intake.planned.emplace_hint(intake.planned.end(), ids[i].value(), actions[i]);
+        for (std::size_t i = 0; i < ids.size(); ++i)
+            intake.planned.emplace_hint(intake.planned.end(), ids[i].value(), actions[i]);
         report.operations_planned += actions.size();
         report.plan.push_back({key.first, key.second, std::move(display_name), change, std::move(actions), std::move(notes)});
     };
@@ -1023,7 +1025,12 @@ void Engine::execute(CycleReport& report, Intake& intake, const std::stop_token&
         const auto snapshot = store_.snapshot_row(key.first, key.second);
         const bool present = snapshot && snapshot->absent_count == 0;
         if (early && !present) return false;
-        const auto client = present ? store_.load_client(key.first, key.second) : std::nullopt;
+        std::optional<TaxClient> client;
+        if (present) {
+            const auto read = intake.read.find(key);  // as this cycle read it, when kept
+            client = read != intake.read.end() ? std::optional<TaxClient>(read->second)
+                                               : store_.load_client(key.first, key.second);
+        }
         if (early && (!client || shares_waiting_contact(*client))) return false;
         executor.link_people(key.first, key.second);
         if (!snapshot) return true;
