@@ -11,8 +11,6 @@
 //   ... --idempotency-keys 1                                            [portal] idempotency_keys = true (the emulator
 //                                                                       honours them): libcurl may resend creates
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -55,6 +53,7 @@ struct RawRequest {
 };
 
 struct RawThroughput {
+    std::size_t requests = 0;
     double requests_per_second = 0;
     double emulator_cpu_us = 0;  // the emulator's CPU time per request
 };
@@ -108,7 +107,7 @@ RawThroughput curl_throughput(Emulator& emulator, const std::filesystem::path& d
     // Every request of a baseline succeeds; a failure would make its figure meaningless.
     if (result.exit_code != 0) throw std::runtime_error("curl failed: " + result.err.substr(0, 500));
     const auto count = static_cast<double>(requests.size());
-    return {count / elapsed, (emulator.cpu_seconds() - emulator_cpu_before) * 1e6 / count};
+    return {requests.size(), count / elapsed, (emulator.cpu_seconds() - emulator_cpu_before) * 1e6 / count};
 }
 
 /// A search then a create of an entity, per pair: the portal's cheapest requests.
@@ -261,25 +260,18 @@ int main(int argc, char** argv) {
     }
 
     // CPU time varies far less with the machine's load than elapsed time: taxsync's own, per request.
-    rusage taxsync_usage{};
-    getrusage(RUSAGE_CHILDREN, &taxsync_usage);
-    const auto cpu_seconds = [](const rusage& usage) {
-        return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-               static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-    };
     const double requests = static_cast<double>(std::max<std::size_t>(1, log.size()));
     std::printf(
         "  CPU per HTTP request: taxsync %.0f us, the emulator %.0f us; taxsync's context switches per request %.1f; "
         "taxsync's peak memory %ld MB\n",
-        cpu_seconds(taxsync_usage) * 1e6 / requests, emulator_cpu * 1e6 / requests,
-        static_cast<double>(taxsync_usage.ru_nvcsw + taxsync_usage.ru_nivcsw) / requests,
-        taxsync_usage.ru_maxrss / 1024);
+        result.usage.cpu_seconds * 1e6 / requests, emulator_cpu * 1e6 / requests,
+        static_cast<double>(result.usage.context_switches) / requests, result.usage.peak_memory_kb / 1024);
 
-    const auto print_raw = [&](const char* what, std::size_t count, const RawThroughput& raw) {
+    const auto print_raw = [&](const char* what, const RawThroughput& raw) {
         std::printf(
             "  raw HTTP, curl --parallel --parallel-max %d, %s (%zu requests): %.1f req/s, the emulator's "
             "CPU %.0f us per request; taxsync / raw = %.2f\n",
-            options.concurrency, what, count, raw.requests_per_second, raw.emulator_cpu_us,
+            options.concurrency, what, raw.requests, raw.requests_per_second, raw.emulator_cpu_us,
             requests_per_second / raw.requests_per_second);
     };
     if (options.latency_ms > 0) {
@@ -290,7 +282,7 @@ int main(int argc, char** argv) {
             // The same delay for curl: how close raw HTTP itself comes to the bound on this machine.
             const auto mix = taxsync_mix(options.raw_requests, emulator.state());
             const RawThroughput raw = curl_throughput(emulator, dir.path(), options, mix);
-            print_raw("taxsync's mix of requests under the same latency", mix.size(), raw);
+            print_raw("taxsync's mix of requests under the same latency", raw);
             std::printf("  raw HTTP reached %.2f of the bound\n", raw.requests_per_second / bound);
         }
     } else if (options.limit_rpm > 0) {
@@ -305,16 +297,16 @@ int main(int argc, char** argv) {
         const json state = emulator.state();
         std::vector<double> rates;
         for (int round = 1; round <= 3; ++round) {
-            const auto mix = taxsync_mix(options.raw_requests, state, round);
-            const RawThroughput raw = curl_throughput(emulator, dir.path(), options, mix);
-            print_raw("taxsync's mix of requests", mix.size(), raw);
+            const RawThroughput raw =
+                curl_throughput(emulator, dir.path(), options, taxsync_mix(options.raw_requests, state, round));
+            print_raw("taxsync's mix of requests", raw);
             rates.push_back(raw.requests_per_second);
         }
         std::sort(rates.begin(), rates.end());
         std::printf("  taxsync / raw, same mix of requests, median of 3 = %.2f (goal >= 0.7)\n",
                     requests_per_second / rates[1]);
         const auto pairs = search_and_create_pairs(options.raw_requests);
-        print_raw("entity search + create pairs, the portal's cheapest requests", pairs.size(),
+        print_raw("entity search + create pairs, the portal's cheapest requests",
                   curl_throughput(emulator, dir.path(), options, pairs));
     }
     return 0;

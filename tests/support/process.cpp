@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -71,8 +72,15 @@ Process::~Process() {
 bool Process::running() {
     if (status_) return false;
     int status = 0;
-    const pid_t done = ::waitpid(pid_, &status, WNOHANG);
-    if (done == pid_) status_ = decode(status);
+    rusage used{};
+    const pid_t done = ::wait4(pid_, &status, WNOHANG, &used);
+    if (done == pid_) {
+        status_ = decode(status);
+        usage_.cpu_seconds = static_cast<double>(used.ru_utime.tv_sec + used.ru_stime.tv_sec) +
+                             static_cast<double>(used.ru_utime.tv_usec + used.ru_stime.tv_usec) / 1e6;
+        usage_.peak_memory_kb = used.ru_maxrss;
+        usage_.context_switches = used.ru_nvcsw + used.ru_nivcsw;
+    }
     return !status_.has_value();
 }
 
@@ -105,6 +113,7 @@ RunResult run(const std::filesystem::path& program, const std::vector<std::strin
     }
     result.out = process.out();
     result.err = process.err();
+    result.usage = process.usage();
     return result;
 }
 

@@ -13,10 +13,18 @@
 
 namespace taxsync::testing {
 
+/// What a process used until it ended (from wait4), for benchmarks.
+struct ResourceUse {
+    double cpu_seconds = 0;     // user and system time
+    long peak_memory_kb = 0;    // its largest resident set
+    long context_switches = 0;  // voluntary and involuntary
+};
+
 struct RunResult {
     int exit_code = -1;  // -1 when killed by a signal or timed out
     std::string out;
     std::string err;
+    ResourceUse usage;
 };
 
 class Process {
@@ -37,10 +45,13 @@ public:
     void kill(int signal);
     [[nodiscard]] std::string out() const;
     [[nodiscard]] std::string err() const;
+    /// Once it has ended.
+    [[nodiscard]] const ResourceUse& usage() const { return usage_; }
 
 private:
     pid_t pid_ = -1;
     std::optional<int> status_;
+    ResourceUse usage_;
     std::filesystem::path out_file_;
     std::filesystem::path err_file_;
 };
