@@ -56,6 +56,7 @@ struct RawThroughput {
     std::size_t requests = 0;
     double requests_per_second = 0;
     double emulator_cpu_us = 0;  // the emulator's CPU time per request
+    double curl_cpu_us = 0;      // curl's own
 };
 
 RawRequest get(std::string path) { return {"GET", std::move(path), "", ""}; }
@@ -107,7 +108,8 @@ RawThroughput curl_throughput(Emulator& emulator, const std::filesystem::path& d
     // Every request of a baseline succeeds; a failure would make its figure meaningless.
     if (result.exit_code != 0) throw std::runtime_error("curl failed: " + result.err.substr(0, 500));
     const auto count = static_cast<double>(requests.size());
-    return {requests.size(), count / elapsed, (emulator.cpu_seconds() - emulator_cpu_before) * 1e6 / count};
+    return {requests.size(), count / elapsed, (emulator.cpu_seconds() - emulator_cpu_before) * 1e6 / count,
+            result.usage.cpu_seconds * 1e6 / count};
 }
 
 /// A search then a create of an entity, per pair: the portal's cheapest requests.
@@ -269,9 +271,9 @@ int main(int argc, char** argv) {
 
     const auto print_raw = [&](const char* what, const RawThroughput& raw) {
         std::printf(
-            "  raw HTTP, curl --parallel --parallel-max %d, %s (%zu requests): %.1f req/s, the emulator's "
-            "CPU %.0f us per request; taxsync / raw = %.2f\n",
-            options.concurrency, what, raw.requests, raw.requests_per_second, raw.emulator_cpu_us,
+            "  raw HTTP, curl --parallel --parallel-max %d, %s (%zu requests): %.1f req/s; CPU per request: "
+            "curl %.0f us, the emulator %.0f us; taxsync / raw = %.2f\n",
+            options.concurrency, what, raw.requests, raw.requests_per_second, raw.curl_cpu_us, raw.emulator_cpu_us,
             requests_per_second / raw.requests_per_second);
     };
     if (options.latency_ms > 0) {
