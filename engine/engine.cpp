@@ -341,6 +341,12 @@ std::string summary_json(const CycleReport& report) {
 }  // namespace
 
 struct Engine::Intake {
+    /// The client's record as this cycle read it when it was kept, else as the store has it.
+    [[nodiscard]] std::optional<TaxClient> record(store::Store& store, const ClientKey& key) const {
+        if (const auto kept = read.find(key); kept != read.end()) return kept->second;
+        return store.load_client(key.first, key.second);
+    }
+
     std::map<ClientKey, TaxClient> read;
     std::map<ClientKey, ClientChange> changes;
     /// The actions of the operations this cycle planned or resumed, by operation id: the apply
@@ -580,12 +586,7 @@ void Engine::plan(const CycleId& cycle, CycleReport& report, Intake& intake) {
             const std::string expected = applied_hash(row.content_hash, rules_fingerprint_);
             if (row.applied_hash == expected) continue;
 
-            std::optional<TaxClient> client;
-            if (const auto read = intake.read.find(key); read != intake.read.end()) {
-                client = read->second;
-            } else {
-                client = store_.load_client(key.first, key.second);
-            }
+            const std::optional<TaxClient> client = intake.record(store_, key);
             if (!client) continue;
             const mapping::DesiredClient desired = mapping::desire(*client, rules_);
             auto actions = mapping::plan_client(desired, known_state(store_, key.first, key.second),
@@ -996,25 +997,26 @@ void Engine::execute(CycleReport& report, Intake& intake, const std::stop_token&
     const auto retired = [&](std::size_t i) {
         return finished[i] || failed.count({rows[i].connector, rows[i].client}) != 0;
     };
+    // The first operation on this address (lower case) still to run, if any; the retired ones
+    // before it are dropped on the way.
+    const auto first_waiting = [&](const std::string& email) -> std::optional<std::size_t> {
+        const auto found = contact_queues.find(email);
+        if (found == contact_queues.end()) return std::nullopt;
+        auto& waiting = found->second;
+        while (!waiting.empty() && retired(waiting.front())) waiting.pop_front();
+        return waiting.empty() ? std::nullopt : std::optional<std::size_t>(waiting.front());
+    };
     // Whether every earlier operation on each contact this one touches has run (or was dropped).
     const auto contacts_ready = [&](std::size_t i) {
         for (const std::string& email : contacts_touched(*actions[i])) {
-            auto& waiting = contact_queues[email];
-            while (!waiting.empty() && retired(waiting.front())) waiting.pop_front();
-            if (!waiting.empty() && waiting.front() != i) return false;
+            if (const auto first = first_waiting(email); first && *first != i) return false;
         }
         return true;
     };
     // Whether another client's step on one of this client's addresses is still to run.
     const auto shares_waiting_contact = [&](const TaxClient& client) {
-        for (const Person& person : client.people) {
-            const auto others = contact_queues.find(to_lower_ascii(person.email));
-            if (others == contact_queues.end()) continue;
-            auto& waiting = others->second;
-            while (!waiting.empty() && retired(waiting.front())) waiting.pop_front();
-            if (!waiting.empty()) return true;
-        }
-        return false;
+        return std::any_of(client.people.begin(), client.people.end(),
+                           [&](const Person& person) { return first_waiting(to_lower_ascii(person.email)).has_value(); });
     };
     // A client is done when nothing is left to plan for it: then it is marked applied. `early`: its
     // last step has just finished while other clients' steps run. It is then left for the cycle's
@@ -1025,12 +1027,7 @@ void Engine::execute(CycleReport& report, Intake& intake, const std::stop_token&
         const auto snapshot = store_.snapshot_row(key.first, key.second);
         const bool present = snapshot && snapshot->absent_count == 0;
         if (early && !present) return false;
-        std::optional<TaxClient> client;
-        if (present) {
-            const auto read = intake.read.find(key);  // as this cycle read it, when kept
-            client = read != intake.read.end() ? std::optional<TaxClient>(read->second)
-                                               : store_.load_client(key.first, key.second);
-        }
+        const std::optional<TaxClient> client = present ? intake.record(store_, key) : std::nullopt;
         if (early && (!client || shares_waiting_contact(*client))) return false;
         executor.link_people(key.first, key.second);
         if (!snapshot) return true;
