@@ -733,21 +733,24 @@ std::optional<std::string> group_touched(const mapping::Action& action) {
     return std::nullopt;
 }
 
-/// How many operations are marked in flight ahead of their turn, at least (32 per worker above 8
+/// How many operations are marked in flight ahead of their turn, at least (32 per worker above 32
 /// workers): one fsync for half that many, while the operations before them are at the portal.
+/// Each commit holds the store while the workers wait to record; fewer, larger ones hold it less.
 /// A cycle that stops takes its unsent marks back; after a crash, each costs a look-up on resuming.
-constexpr std::size_t kMarkAheadWindow = 256;
-/// An outcome group is committed once this many workers' worth of operations have finished.
-constexpr std::size_t kOutcomeGroupWorkers = 4;
+constexpr std::size_t kMarkAheadWindow = 1024;
+/// An outcome group is committed once this many operations have finished.
+constexpr std::size_t kOutcomeGroupOperations = 512;
 /// The longest a finished operation's outcome waits for its group's commit (see OutcomeGroup).
-/// Each commit writes the pages the group changed to the WAL; fewer, larger groups write less.
-constexpr auto kOutcomesCommitAfter = std::chrono::milliseconds(25);
+/// Each commit writes every page the group changed to the WAL while the workers wait for the
+/// store. New rows of the indexes by email and by contact land on scattered pages, so a larger
+/// group writes each such page once for many operations.
+constexpr auto kOutcomesCommitAfter = std::chrono::milliseconds(250);
 
 /// The store work of the operations under way (what each step records, the coordinator's marks
 /// and drops) goes into one open transaction on the shared connection, committed once
-/// kOutcomeGroupWorkers workers' worth of operations have finished or kOutcomesCommitAfter has
-/// passed: one commit for many operations instead of several per operation. A client's next step
-/// runs on the same connection and sees its previous step's rows before they are committed. A kill
+/// kOutcomeGroupOperations operations have finished or kOutcomesCommitAfter has passed: one commit
+/// for many operations instead of several per operation. A client's next step runs on the same
+/// connection and sees its previous step's rows before they are committed. A kill
 /// before a commit leaves those operations in flight, and resuming them looks their work up, as
 /// after any crash.
 class OutcomeGroup {
@@ -1074,9 +1077,10 @@ void Engine::execute(CycleReport& report, Intake& intake, const std::stop_token&
     std::size_t next_progress = options_.progress_every;
     {
         const store::RelaxedDurability relaxed(store_.db());  // only the in-flight marks pay a fsync
+        const store::DeferredCheckpoints deferred(store_.db());  // copied to the database after the apply
         std::mutex store_mutex;
         // Before the pool: its threads are joined before a rollback.
-        OutcomeGroup outcomes(store_.db(), clock_, kOutcomeGroupWorkers * workers);
+        OutcomeGroup outcomes(store_.db(), clock_, kOutcomeGroupOperations);
         WorkerPool pool(store_, adapters, store_mutex, clock_, log_);
         std::size_t in_flight = 0;
         std::set<ClientKey> busy_clients;

@@ -10,6 +10,8 @@
 // before the next FULL commit, leaves those operations in flight, and resuming them looks the
 // object up before acting, as after any crash, so nothing is done twice.
 
+#include <string>
+
 #include "store/sqlite.hpp"
 
 namespace taxsync::store {
@@ -28,6 +30,35 @@ public:
     RelaxedDurability& operator=(const RelaxedDurability&) = delete;
     RelaxedDurability(RelaxedDurability&&) = delete;
     RelaxedDurability& operator=(RelaxedDurability&&) = delete;
+
+private:
+    sqlite::Database& db_;
+};
+
+/// While the executor applies a cycle, the WAL is copied back into the database file once it holds
+/// 10,000 pages (about 40 MB) rather than SQLite's default 1,000. Each copy runs inside a commit,
+/// while the workers wait for the store, and pages changed again since the last copy are copied
+/// again; fewer, larger copies write each busy page once. The default comes back at the end, and
+/// the next commit copies what is left.
+class DeferredCheckpoints {
+public:
+    static constexpr int kPagesDuringApply = 10000;
+    static constexpr int kDefaultPages = 1000;  // SQLite's SQLITE_DEFAULT_WAL_AUTOCHECKPOINT
+
+    explicit DeferredCheckpoints(sqlite::Database& db) : db_(db) {
+        db_.exec("PRAGMA wal_autocheckpoint = " + std::to_string(kPagesDuringApply));
+    }
+    ~DeferredCheckpoints() {
+        try {
+            db_.exec("PRAGMA wal_autocheckpoint = " + std::to_string(kDefaultPages));
+        } catch (const sqlite::Error&) {
+            // As above: only a broken connection refuses it.
+        }
+    }
+    DeferredCheckpoints(const DeferredCheckpoints&) = delete;
+    DeferredCheckpoints& operator=(const DeferredCheckpoints&) = delete;
+    DeferredCheckpoints(DeferredCheckpoints&&) = delete;
+    DeferredCheckpoints& operator=(DeferredCheckpoints&&) = delete;
 
 private:
     sqlite::Database& db_;
