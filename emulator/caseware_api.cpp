@@ -62,19 +62,26 @@ constexpr std::array kRoutes{
     RoutePattern{"POST", "activities", Endpoint::CreateActivity},
 };
 
-/// Matches the path (not the method); returns the captured id on success.
+/// Matches the path (not the method); returns the captured id on success. The pattern is walked in
+/// place: every request tries it against most of the routes.
 std::optional<std::string> match_path(std::string_view pattern, const std::vector<std::string>& segments) {
-    const std::vector<std::string> parts = split_path(pattern);
-    if (parts.size() != segments.size()) return std::nullopt;
-    std::string captured;
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-        if (parts[i] == "{}") {
-            captured = segments[i];
-        } else if (parts[i] != segments[i]) {
+    std::string_view captured;
+    std::size_t matched = 0;
+    while (!pattern.empty()) {
+        const std::size_t slash = pattern.find('/');
+        const std::string_view part = pattern.substr(0, slash);
+        pattern = slash == std::string_view::npos ? std::string_view() : pattern.substr(slash + 1);
+        if (part.empty()) continue;
+        if (matched == segments.size()) return std::nullopt;
+        if (part == "{}") {
+            captured = segments[matched];
+        } else if (part != segments[matched]) {
             return std::nullopt;
         }
+        ++matched;
     }
-    return captured;
+    if (matched != segments.size()) return std::nullopt;
+    return std::string(captured);
 }
 
 struct RouteResult {
