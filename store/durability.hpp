@@ -10,58 +10,65 @@
 // before the next FULL commit, leaves those operations in flight, and resuming them looks the
 // object up before acting, as after any crash, so nothing is done twice.
 
+#include <cstdint>
 #include <string>
+#include <utility>
 
 #include "store/sqlite.hpp"
 
 namespace taxsync::store {
 
-class RelaxedDurability {
+/// Sets an integer pragma of the connection for a scope, and gives it back the value it had.
+class ScopedPragma {
 public:
-    explicit RelaxedDurability(sqlite::Database& db) : db_(db) { db_.exec("PRAGMA synchronous = NORMAL"); }
-    ~RelaxedDurability() {
+    ScopedPragma(sqlite::Database& db, std::string name, std::int64_t value)
+        : db_(db), name_(std::move(name)), before_(db_.query_int("PRAGMA " + name_).value_or(value)) {
+        set(value);
+    }
+    ~ScopedPragma() {
         try {
-            db_.exec("PRAGMA synchronous = FULL");
+            set(before_);
         } catch (const sqlite::Error&) {
-            // Only a broken connection refuses this pragma, and its next statement fails loudly.
+            // Only a broken connection refuses a pragma, and its next statement fails loudly.
         }
     }
-    RelaxedDurability(const RelaxedDurability&) = delete;
-    RelaxedDurability& operator=(const RelaxedDurability&) = delete;
-    RelaxedDurability(RelaxedDurability&&) = delete;
-    RelaxedDurability& operator=(RelaxedDurability&&) = delete;
+    ScopedPragma(const ScopedPragma&) = delete;
+    ScopedPragma& operator=(const ScopedPragma&) = delete;
+    ScopedPragma(ScopedPragma&&) = delete;
+    ScopedPragma& operator=(ScopedPragma&&) = delete;
 
 private:
+    void set(std::int64_t value) { db_.exec("PRAGMA " + name_ + " = " + std::to_string(value)); }
+
     sqlite::Database& db_;
+    std::string name_;
+    std::int64_t before_;
+};
+
+/// The relaxed level described above (synchronous = NORMAL) for the apply; FULL again after it.
+class RelaxedDurability {
+public:
+    static constexpr std::int64_t kNormal = 1;  // PRAGMA synchronous = NORMAL
+
+    explicit RelaxedDurability(sqlite::Database& db) : synchronous_(db, "synchronous", kNormal) {}
+
+private:
+    ScopedPragma synchronous_;
 };
 
 /// While the executor applies a cycle, the WAL is copied back into the database file once it holds
 /// 10,000 pages (about 40 MB) rather than SQLite's default 1,000. Each copy runs inside a commit,
 /// while the workers wait for the store, and pages changed again since the last copy are copied
-/// again; fewer, larger copies write each busy page once. The default comes back at the end, and
-/// the next commit copies what is left.
+/// again; fewer, larger copies write each busy page once. The earlier setting comes back at the
+/// end, and the next commit copies what is left.
 class DeferredCheckpoints {
 public:
-    static constexpr int kPagesDuringApply = 10000;
-    static constexpr int kDefaultPages = 1000;  // SQLite's SQLITE_DEFAULT_WAL_AUTOCHECKPOINT
+    static constexpr std::int64_t kPagesDuringApply = 10000;
 
-    explicit DeferredCheckpoints(sqlite::Database& db) : db_(db) {
-        db_.exec("PRAGMA wal_autocheckpoint = " + std::to_string(kPagesDuringApply));
-    }
-    ~DeferredCheckpoints() {
-        try {
-            db_.exec("PRAGMA wal_autocheckpoint = " + std::to_string(kDefaultPages));
-        } catch (const sqlite::Error&) {
-            // As above: only a broken connection refuses it.
-        }
-    }
-    DeferredCheckpoints(const DeferredCheckpoints&) = delete;
-    DeferredCheckpoints& operator=(const DeferredCheckpoints&) = delete;
-    DeferredCheckpoints(DeferredCheckpoints&&) = delete;
-    DeferredCheckpoints& operator=(DeferredCheckpoints&&) = delete;
+    explicit DeferredCheckpoints(sqlite::Database& db) : autocheckpoint_(db, "wal_autocheckpoint", kPagesDuringApply) {}
 
 private:
-    sqlite::Database& db_;
+    ScopedPragma autocheckpoint_;
 };
 
 }  // namespace taxsync::store

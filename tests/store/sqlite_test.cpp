@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "store/durability.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace taxsync::sqlite {
@@ -133,6 +134,21 @@ TEST(Sqlite, CachedStatementSeesWritesOfOtherConnections) {
     EXPECT_EQ(count(), 0);
     writer.exec("INSERT INTO t VALUES (1)");
     EXPECT_EQ(count(), 1);  // the earlier use left no read transaction behind
+}
+
+// The apply's pragmas hold for its scope only, and each comes back to what it was before.
+TEST(Sqlite, ScopedPragmasGiveBackTheEarlierValue) {
+    Database db = Database::open_in_memory();
+    db.exec("PRAGMA synchronous = FULL");
+    db.exec("PRAGMA wal_autocheckpoint = 500");
+    {
+        const store::RelaxedDurability relaxed(db);
+        const store::DeferredCheckpoints deferred(db);
+        EXPECT_EQ(db.query_int("PRAGMA synchronous"), store::RelaxedDurability::kNormal);
+        EXPECT_EQ(db.query_int("PRAGMA wal_autocheckpoint"), store::DeferredCheckpoints::kPagesDuringApply);
+    }
+    EXPECT_EQ(db.query_int("PRAGMA synchronous"), 2);  // FULL
+    EXPECT_EQ(db.query_int("PRAGMA wal_autocheckpoint"), 500);
 }
 
 }  // namespace
