@@ -750,9 +750,8 @@ constexpr auto kOutcomesCommitAfter = std::chrono::milliseconds(250);
 /// and drops) goes into one open transaction on the shared connection, committed once
 /// kOutcomeGroupOperations operations have finished or kOutcomesCommitAfter has passed: one commit
 /// for many operations instead of several per operation. A client's next step runs on the same
-/// connection and sees its previous step's rows before they are committed. A kill
-/// before a commit leaves those operations in flight, and resuming them looks their work up, as
-/// after any crash.
+/// connection and sees its previous step's rows before they are committed. A kill before a commit
+/// leaves those operations in flight, and resuming them looks their work up, as after any crash.
 class OutcomeGroup {
 public:
     OutcomeGroup(sqlite::Database& db, const Clock& clock, std::size_t commit_every)
