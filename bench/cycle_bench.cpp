@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "connectors/registry.hpp"
+#include "core/memory.hpp"
 #include "core/tax_id.hpp"
 #include "daemon/config.hpp"
 #include "engine/engine.hpp"
@@ -124,6 +125,7 @@ long peak_rss_since_reset_mb() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    taxsync::return_freed_memory_promptly();  // as the taxsync program does
     int clients = 1000;
     int runs = 5;
     for (int i = 1; i + 1 < argc; i += 2) {

@@ -19,6 +19,7 @@
 #include "bench/export_generator.hpp"
 #include "connectors/registry.hpp"
 #include "core/logger.hpp"
+#include "core/memory.hpp"
 #include "core/tax_id.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -59,6 +60,7 @@ double median(std::vector<double> samples) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    taxsync::return_freed_memory_promptly();  // as the taxsync program does
     std::size_t rows = 100000;
     std::string sqlite3 = TAXSYNC_SQLITE3;
     int runs = 3;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "core/memory.hpp"
 #include "daemon/admin_commands.hpp"
 #include "daemon/commands.hpp"
 #include "daemon/exit_codes.hpp"
@@ -14,6 +15,7 @@
 
 int main(int argc, char** argv) {
     using namespace taxsync::daemon;
+    taxsync::return_freed_memory_promptly();
     CLI::App app{"taxsync " TAXSYNC_VERSION ": reads tax-package client exports and invites every client's people "
                  "into the client portal, exactly once."};
     app.set_version_flag("--version", "taxsync " TAXSYNC_VERSION);

@@ -36,6 +36,10 @@ dpkg-deb --field "$deb" Package Version Architecture Depends Recommends
 depends=$(dpkg-deb --field "$deb" Depends)
 grep -q 'libc6' <<<"$depends" || fail "Depends has no libc6: dpkg-shlibdeps did not run"
 grep -q 'systemd-sysusers' <<<"$depends" || fail "Depends lacks systemd-sysusers"
+# A program linked with tcmalloc (cmake/Allocator.cmake) needs that library where it is installed.
+if ldd "$build/daemon/taxsync" | grep -q 'libtcmalloc_minimal'; then
+    grep -q 'libtcmalloc-minimal4' <<<"$depends" || fail "taxsync is linked with tcmalloc, but Depends lacks libtcmalloc-minimal4"
+fi
 
 contents=$(dpkg-deb --contents "$deb" | awk '{ print $NF }' | sed 's|^\./|/|')
 echo "contents:"
