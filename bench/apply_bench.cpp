@@ -6,7 +6,7 @@
 // made; entity search + create pairs, the portal's cheapest requests, are printed beside it.
 //
 //   apply_bench --clients 10000 --raw-requests 24000 --concurrency 8   no added latency, with the curl baselines
-//   apply_bench --clients 200 --latency-ms 20 --concurrency 8          every request 20 ms slower
+//   apply_bench --clients 1000 --latency-ms 20 --concurrency 8         every request 20 ms slower
 //   apply_bench --clients 30 --limit-rpm 120                           the portal allows 120 requests/minute
 //   ... --idempotency-keys 1                                            [portal] idempotency_keys = true (the emulator
 //                                                                       honours them): libcurl may resend creates
