@@ -62,25 +62,29 @@ constexpr std::array kRoutes{
     RoutePattern{"POST", "activities", Endpoint::CreateActivity},
 };
 
-/// Matches the path (not the method); returns the captured id on success. The pattern is walked in
-/// place: every request tries it against most of the routes.
-std::optional<std::string> match_path(std::string_view pattern, const std::vector<std::string>& segments) {
+/// kRoutes' paths split into segments once, not on every request (each request is tried against
+/// most of the routes).
+const std::vector<std::vector<std::string>>& route_segments() {
+    static const std::vector<std::vector<std::string>> segments = [] {
+        std::vector<std::vector<std::string>> split;
+        split.reserve(kRoutes.size());
+        for (const RoutePattern& pattern : kRoutes) split.push_back(split_path(pattern.path));
+        return split;
+    }();
+    return segments;
+}
+
+/// Matches the path (not the method); returns the captured id on success.
+std::optional<std::string> match_path(const std::vector<std::string>& parts, const std::vector<std::string>& segments) {
+    if (parts.size() != segments.size()) return std::nullopt;
     std::string_view captured;
-    std::size_t matched = 0;
-    while (!pattern.empty()) {
-        const std::size_t slash = pattern.find('/');
-        const std::string_view part = pattern.substr(0, slash);
-        pattern = slash == std::string_view::npos ? std::string_view() : pattern.substr(slash + 1);
-        if (part.empty()) continue;
-        if (matched == segments.size()) return std::nullopt;
-        if (part == "{}") {
-            captured = segments[matched];
-        } else if (part != segments[matched]) {
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (parts[i] == "{}") {
+            captured = segments[i];
+        } else if (parts[i] != segments[i]) {
             return std::nullopt;
         }
-        ++matched;
     }
-    if (matched != segments.size()) return std::nullopt;
     return std::string(captured);
 }
 
@@ -92,9 +96,11 @@ struct RouteResult {
 
 RouteResult route(std::string_view method, std::string_view path) {
     const std::vector<std::string> segments = split_path(path);
+    const std::vector<std::vector<std::string>>& parts = route_segments();
     RouteResult result;
-    for (const auto& pattern : kRoutes) {
-        auto captured = match_path(pattern.path, segments);
+    for (std::size_t i = 0; i < kRoutes.size(); ++i) {
+        const RoutePattern& pattern = kRoutes[i];
+        auto captured = match_path(parts[i], segments);
         if (!captured) continue;
         if (pattern.method == method) return {pattern.endpoint, std::move(*captured), {}};
         if (!result.allowed_methods.empty()) result.allowed_methods += ", ";
