@@ -55,13 +55,6 @@ int send_at_most_once(void* context, char* /*peer*/, char* /*local*/, int /*peer
     return ++*sends == 1 ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
 }
 
-/// "scheme://authority" of a URL; empty when it has no "://".
-std::string_view origin_of(std::string_view url) {
-    const auto scheme_end = url.find("://");
-    if (scheme_end == std::string_view::npos) return {};
-    return url.substr(0, url.find_first_of("/?#", scheme_end + 3));
-}
-
 /// libcurl's own default for CURLOPT_MAXAGE_CONN, for requests that may ride an older connection.
 constexpr long kDefaultMaxAgeSeconds = 118;
 
@@ -189,7 +182,7 @@ int CurlHttpClient::run_transfer(std::string& failure) {
 
 Expected<HttpResponse, TransportError> CurlHttpClient::send(const HttpRequest& request) {
     // The verdict depends on the scheme, host and port alone: one check for each new origin.
-    const std::string_view origin = origin_of(request.url);
+    const std::string_view origin = url_origin(request.url);
     if (origin.empty() || origin != allowed_origin_) {
         if (auto allowed = check_url_allowed(request.url); allowed.has_error()) {
             return unexpected(TransportError{TransportFailure::NotSent, allowed.error().message});

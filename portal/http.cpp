@@ -31,12 +31,18 @@ bool is_loopback_host(std::string_view host) {
 
 }  // namespace
 
-Status check_url_allowed(std::string_view url) {
+std::string_view url_origin(std::string_view url) {
     const auto scheme_end = url.find("://");
-    if (scheme_end == std::string_view::npos) return fail(ErrorKind::InvalidInput, "'" + std::string(url) + "' is not a URL");
-    const std::string scheme = to_lower_ascii(url.substr(0, scheme_end));
-    std::string_view rest = url.substr(scheme_end + 3);
-    rest = rest.substr(0, rest.find_first_of("/?#"));
+    if (scheme_end == std::string_view::npos) return {};
+    return url.substr(0, url.find_first_of("/?#", scheme_end + 3));
+}
+
+Status check_url_allowed(std::string_view url) {
+    const std::string_view origin = url_origin(url);
+    if (origin.empty()) return fail(ErrorKind::InvalidInput, "'" + std::string(url) + "' is not a URL");
+    const auto scheme_end = origin.find("://");
+    const std::string scheme = to_lower_ascii(origin.substr(0, scheme_end));
+    const std::string_view rest = origin.substr(scheme_end + 3);
     if (rest.find('@') != std::string_view::npos) {
         return fail(ErrorKind::InvalidInput, "credentials inside the URL are not allowed; use the secret file");
     }

@@ -60,6 +60,9 @@ public:
 /// with a message that says why.
 Status check_url_allowed(std::string_view url);
 
+/// "scheme://authority" of a URL, the part check_url_allowed judges; empty when it has no "://".
+std::string_view url_origin(std::string_view url);
+
 /// Percent-encodes a query parameter value (RFC 3986 unreserved characters stay).
 std::string url_encode(std::string_view text);
 
