@@ -13,10 +13,10 @@
 
 namespace taxsync::testing {
 
-/// What a process used until it ended (from wait4), for benchmarks.
+/// What a process used until it ended (from wait4, and /proc while it ran), for benchmarks.
 struct ResourceUse {
     double cpu_seconds = 0;     // user and system time
-    long peak_memory_kb = 0;    // its largest resident set
+    long peak_memory_kb = 0;    // its largest resident set (as last read while it ran)
     long context_switches = 0;  // voluntary and involuntary
 };
 
@@ -52,6 +52,7 @@ private:
     pid_t pid_ = -1;
     std::optional<int> status_;
     ResourceUse usage_;
+    long peak_seen_kb_ = 0;  // the largest VmHWM read while it ran
     std::filesystem::path out_file_;
     std::filesystem::path err_file_;
 };
