@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/statistics.hpp"
 #include "portal/curl_http_client.hpp"
 #include "store/sqlite.hpp"
 #include "tests/integration/harness.hpp"
@@ -45,6 +46,7 @@ struct Options {
     int raw_requests = 4000;
     int concurrency = 8;
     bool idempotency_keys = false;
+    int rounds = 1;
 };
 
 struct RawRequest {
@@ -175,12 +177,13 @@ std::vector<RawRequest> taxsync_mix(int count, const json& state) {
     return requests;
 }
 
-/// One `taxsync once` applying `options.clients` new clients to a fresh emulator and state.
+/// What a round's verdict needs from its taxsync run.
 struct TaxsyncRun {
     double requests_per_second = 0;
     std::size_t throttled = 0;  // requests the portal answered 429
 };
 
+/// One `taxsync once` applying `options.clients` new clients to a fresh emulator and state; prints its figures.
 TaxsyncRun apply_new_clients(const Options& options, Emulator& emulator, Workspace& workspace) {
     std::string portal_settings = "concurrency = " + std::to_string(options.concurrency) + "\n";
     if (options.idempotency_keys) portal_settings += "idempotency_keys = true\n";
@@ -250,17 +253,10 @@ TaxsyncRun apply_new_clients(const Options& options, Emulator& emulator, Workspa
     return out;
 }
 
-double median(std::vector<double> values) {
-    std::sort(values.begin(), values.end());
-    const std::size_t middle = values.size() / 2;
-    return values.size() % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) try {
     Options options;
-    int rounds = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string flag = argv[i];
         const int value = std::stoi(argv[i + 1]);
@@ -277,9 +273,8 @@ int main(int argc, char** argv) try {
         else if (flag == "--idempotency-keys")
             options.idempotency_keys = value != 0;
         else if (flag == "--rounds")
-            rounds = std::max(1, value);
+            options.rounds = std::max(1, value);
     }
-    const bool against_raw_http = options.latency_ms == 0 && options.limit_rpm == 0 && options.raw_requests > 0;
     portal::CurlGlobal curl;
     TempDir dir;
 
@@ -287,7 +282,7 @@ int main(int argc, char** argv) try {
                 options.concurrency, options.idempotency_keys ? ", idempotency keys honoured" : "",
                 options.latency_ms > 0 ? (", +" + std::to_string(options.latency_ms) + " ms per request").c_str() : "",
                 options.limit_rpm > 0 ? (", portal limit " + std::to_string(options.limit_rpm) + "/min").c_str() : "",
-                rounds > 1 ? (", " + std::to_string(rounds) + " rounds").c_str() : "");
+                options.rounds > 1 ? (", " + std::to_string(options.rounds) + " rounds").c_str() : "");
     const auto print_raw = [&](const char* what, const RawThroughput& raw, double taxsync_requests_per_second) {
         std::printf(
             "  raw HTTP, curl --parallel --parallel-max %d, %s (%zu requests): %.1f req/s; CPU per request: "
@@ -299,8 +294,8 @@ int main(int argc, char** argv) try {
     // minute, for both sides of the no-latency ratio: each round's baseline runs right after its
     // taxsync run, against the objects that run made, and the figure is the median of the rounds.
     std::vector<double> ratios;
-    for (int round = 1; round <= rounds; ++round) {
-        if (rounds > 1) std::printf(" round %d\n", round);
+    for (int round = 1; round <= options.rounds; ++round) {
+        if (options.rounds > 1) std::printf(" round %d\n", round);
         Emulator emulator(dir.path() / ("emulator-" + std::to_string(round)));
         Workspace workspace(emulator);
         const TaxsyncRun taxsync = apply_new_clients(options, emulator, workspace);
@@ -319,7 +314,7 @@ int main(int argc, char** argv) try {
             const double per_minute = taxsync.requests_per_second * 60.0;
             std::printf("  %.1f requests/minute against a limit of %d: %.2f of it (goal >= 0.95), %zu 429s\n",
                         per_minute, options.limit_rpm, per_minute / options.limit_rpm, taxsync.throttled);
-        } else if (against_raw_http) {
+        } else if (options.raw_requests > 0) {
             emulator.faults({{"rules", json::array()}});
             // The goal's baseline: the same kinds of requests as taxsync's, so that the ratio measures
             // taxsync's own cost rather than which endpoints the portal is slow at.
@@ -327,7 +322,7 @@ int main(int argc, char** argv) try {
                 curl_throughput(emulator, dir.path(), options, taxsync_mix(options.raw_requests, emulator.state()));
             print_raw("taxsync's mix of requests", raw, taxsync.requests_per_second);
             ratios.push_back(taxsync.requests_per_second / raw.requests_per_second);
-            if (round == rounds) {
+            if (round == options.rounds) {
                 print_raw("entity search + create pairs, the portal's cheapest requests",
                           curl_throughput(emulator, dir.path(), options, search_and_create_pairs(options.raw_requests)),
                           taxsync.requests_per_second);
@@ -344,7 +339,7 @@ int main(int argc, char** argv) try {
         std::printf(
             "  taxsync / raw, same mix of requests, each round beside its own baseline: %s; median of %zu = "
             "%.2f (goal >= 0.7)\n",
-            each.c_str(), ratios.size(), median(ratios));
+            each.c_str(), ratios.size(), bench::median(ratios));
     }
     return 0;
 } catch (const std::exception& error) {

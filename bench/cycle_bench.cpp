@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/statistics.hpp"
 #include "connectors/registry.hpp"
 #include "core/memory.hpp"
 #include "core/tax_id.hpp"
@@ -89,11 +90,6 @@ void write_export(const std::filesystem::path& file, int clients, int changed_cl
 
 double ms_since(Stopwatch::time_point start) {
     return std::chrono::duration<double, std::milli>(Stopwatch::now() - start).count();
-}
-
-double median(std::vector<double> values) {
-    std::sort(values.begin(), values.end());
-    return values[values.size() / 2];
 }
 
 long peak_rss_mb() {
@@ -205,7 +201,7 @@ int main(int argc, char** argv) {
     }
     std::printf(
         "  unchanged file: median %.1f ms, max %.1f ms over %d cycles; %zu operations planned (goal <= 50 ms)\n",
-        median(unchanged), *std::max_element(unchanged.begin(), unchanged.end()), runs, unchanged_planned);
+        bench::median(unchanged), *std::max_element(unchanged.begin(), unchanged.end()), runs, unchanged_planned);
 
     std::vector<double> changed;
     bool exactly_one = true;
@@ -221,7 +217,7 @@ int main(int argc, char** argv) {
     std::printf(
         "  one client changed: median %.1f ms, max %.1f ms over %d cycles; clients planned: %s, %zu operation(s) "
         "(goal <= 1000 ms, exactly one client)\n",
-        median(changed), *std::max_element(changed.begin(), changed.end()), runs,
+        bench::median(changed), *std::max_element(changed.begin(), changed.end()), runs,
         exactly_one ? "exactly one each time" : "NOT exactly one", operations);
     if (peak_reset) {
         std::printf("  peak memory (RSS): %ld MB during the measured cycles, %ld MB during the setup\n",

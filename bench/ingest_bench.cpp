@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "bench/export_generator.hpp"
+#include "bench/statistics.hpp"
 #include "connectors/registry.hpp"
 #include "core/logger.hpp"
 #include "core/memory.hpp"
@@ -51,11 +52,6 @@ public:
 private:
     std::size_t in_file_ = 0;
 };
-
-double median(std::vector<double> samples) {
-    std::sort(samples.begin(), samples.end());
-    return samples[samples.size() / 2];
-}
 
 }  // namespace
 
@@ -126,8 +122,8 @@ int main(int argc, char** argv) {
     }
     const double ours_mib = peak_mib(RUSAGE_SELF);
 
-    const double ours_s = median(ours);
-    const double theirs_s = median(theirs);
+    const double ours_s = bench::median(ours);
+    const double theirs_s = bench::median(theirs);
     std::printf("ingest of a generated Lacerte export: %zu rows, %.1f MB (median of %d runs)\n", rows,
                 static_cast<double>(bytes) / 1e6, runs);
     std::printf(
