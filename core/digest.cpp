@@ -9,11 +9,27 @@
 #include <stdexcept>
 
 namespace taxsync {
+namespace {
+
+/// SHA-256 as fetched once from OpenSSL's default provider. Given the algorithm by name (SHA256(),
+/// or EVP_sha256()), OpenSSL 3 looks it up again, under a lock, for every digest it starts; a
+/// content hash is taken for every client of every export read. A fetched algorithm is immutable
+/// and safe to share between threads; it is kept for the life of the process.
+const EVP_MD* sha256_algorithm() {
+    static const EVP_MD* const algorithm = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (algorithm == nullptr) throw std::runtime_error("OpenSSL offers no SHA-256");
+    return algorithm;
+}
+
+}  // namespace
 
 std::string sha256_hex(std::string_view data) {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-    return to_hex({reinterpret_cast<const char*>(digest), sizeof digest});
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_Digest(data.data(), data.size(), digest, &length, sha256_algorithm(), nullptr) != 1) {
+        throw std::runtime_error("SHA-256 failed");
+    }
+    return to_hex({reinterpret_cast<const char*>(digest), length});
 }
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
@@ -61,7 +77,7 @@ HmacSha256::HmacSha256(std::string_view key) : key_(std::make_unique<KeyState>()
     unsigned char pad[kBlock];
     const auto start = [&](EVP_MD_CTX* context, unsigned char mask) {
         for (std::size_t i = 0; i < kBlock; ++i) pad[i] = static_cast<unsigned char>(block[i] ^ mask);
-        if (context == nullptr || EVP_DigestInit_ex(context, EVP_sha256(), nullptr) != 1 ||
+        if (context == nullptr || EVP_DigestInit_ex(context, sha256_algorithm(), nullptr) != 1 ||
             EVP_DigestUpdate(context, pad, kBlock) != 1) {
             throw std::runtime_error("HMAC-SHA256 init failed");
         }
@@ -93,7 +109,7 @@ void Sha256::FreeContext::operator()(Context* context) const {
 }
 
 Sha256::Sha256() : context_(std::make_unique<Context>().release()) {
-    if (context_->md == nullptr || EVP_DigestInit_ex(context_->md, EVP_sha256(), nullptr) != 1) {
+    if (context_->md == nullptr || EVP_DigestInit_ex(context_->md, sha256_algorithm(), nullptr) != 1) {
         throw std::runtime_error("SHA-256 init failed");
     }
 }

@@ -92,6 +92,8 @@ nlohmann::json content_json(const TaxClient& client) {
 // a byte JSON would escape or a non-ASCII one; the caller then uses the JSON tree.
 class CanonicalText {
 public:
+    CanonicalText() { out_.reserve(kTypicalSize); }
+
     bool key(std::string_view name, std::string_view value) {
         for (const char c : value) {
             const auto byte = static_cast<unsigned char>(c);
@@ -142,6 +144,8 @@ private:
         if (!first_) out_ += ',';
         first_ = false;
     }
+    // Room for a client with a spouse, so the text is not copied as it grows.
+    static constexpr std::size_t kTypicalSize = 768;
     std::string out_ = "{";
     bool first_ = true;
 };
