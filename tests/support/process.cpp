@@ -50,6 +50,7 @@ Process::Process(const std::filesystem::path& program, const std::vector<std::st
     std::vector<std::string> argv_storage{program.string()};
     argv_storage.insert(argv_storage.end(), args.begin(), args.end());
     std::vector<char*> argv;
+    argv.reserve(argv_storage.size() + 1);
     for (auto& arg : argv_storage) argv.push_back(arg.data());
     argv.push_back(nullptr);
 
@@ -61,8 +62,10 @@ Process::Process(const std::filesystem::path& program, const std::vector<std::st
     }
     for (const auto& [key, value] : extra_env) environment[key] = value;
     std::vector<std::string> env_storage;
-    for (const auto& [key, value] : environment) env_storage.push_back(key + "=" + value);
+    env_storage.reserve(environment.size());
+    for (const auto& [key, value] : environment) env_storage.push_back(std::string(key).append("=").append(value));
     std::vector<char*> envp;
+    envp.reserve(env_storage.size() + 1);
     for (auto& entry : env_storage) envp.push_back(entry.data());
     envp.push_back(nullptr);
 
