@@ -22,11 +22,17 @@ Status prepare_state_dir(const std::filesystem::path& dir) {
     return check_writable_directory(dir);
 }
 
+/// The sign-in the adapters of one portal share: the one of the configured dialect is used.
+struct PortalSessions {
+    std::shared_ptr<portal::caseware::Session> caseware;
+    std::shared_ptr<portal::smartvault::Session> smartvault;
+};
+
 /// One adapter of the configured dialect over `http`. `workers` adapters run at once: SmartVault's
 /// own pacing is shared out among them, so together they keep to requests_per_second.
-Expected<std::unique_ptr<portal::Portal>> make_portal_adapter(
-    const Config& settings, int workers, portal::HttpClient& http, Clock& clock, const Logger& log,
-    const std::shared_ptr<portal::caseware::Session>& session) {
+Expected<std::unique_ptr<portal::Portal>> make_portal_adapter(const Config& settings, int workers,
+                                                              portal::HttpClient& http, Clock& clock, const Logger& log,
+                                                              const PortalSessions& sessions) {
     if (settings.portal.type == "smartvault") {
         portal::smartvault::Settings smartvault;
         smartvault.base_url = settings.portal.base_url;
@@ -38,7 +44,7 @@ Expected<std::unique_ptr<portal::Portal>> make_portal_adapter(
         smartvault.grant_access = settings.rules.invite;
         smartvault.retry.max_attempts = settings.portal.max_attempts;
         smartvault.jitter_seed = static_cast<std::uint64_t>(current_process_id());
-        auto made = portal::smartvault::SmartvaultPortal::create(smartvault, http, clock, log);
+        auto made = portal::smartvault::SmartvaultPortal::create(smartvault, http, clock, log, sessions.smartvault);
         if (made.has_error()) {
             Error error = std::move(made).error();
             error.message = "private_key_file " + settings.portal.private_key_file.string() + ": " + error.message;
@@ -54,7 +60,7 @@ Expected<std::unique_ptr<portal::Portal>> make_portal_adapter(
     portal_settings.retry.max_attempts = settings.portal.max_attempts;
     portal_settings.jitter_seed = static_cast<std::uint64_t>(current_process_id());
     return std::unique_ptr<portal::Portal>(
-        std::make_unique<portal::caseware::CasewarePortal>(portal_settings, http, clock, log, session));
+        std::make_unique<portal::caseware::CasewarePortal>(portal_settings, http, clock, log, sessions.caseware));
 }
 
 }  // namespace
@@ -162,9 +168,10 @@ Expected<std::unique_ptr<Application>> Application::create(Config config, const 
         *app->rate_limiter_, app->clock_,
         portal::BreakerSettings{settings.portal.breaker_failures, settings.portal.breaker_cooldown}, app->log_);
 
-    app->portal_session_ = std::make_shared<portal::caseware::Session>();
+    app->caseware_session_ = std::make_shared<portal::caseware::Session>();
+    app->smartvault_session_ = std::make_shared<portal::smartvault::Session>();
     auto adapter = make_portal_adapter(settings, settings.portal.concurrency, *app->breaker_, app->clock_, app->log_,
-                                       app->portal_session_);
+                                       {app->caseware_session_, app->smartvault_session_});
     if (adapter.has_error()) return unexpected(std::move(adapter).error());
     app->portal_ = std::move(adapter).value();
 
@@ -172,11 +179,11 @@ Expected<std::unique_ptr<Application>> Application::create(Config config, const 
     options.policy = settings.policy;
     options.portal_down_until = [breaker = app->breaker_.get()] { return breaker->open_until(); };
     // Each further worker gets its own adapter (own retry state) over the same thread-safe client
-    // (one rate limiter, one circuit breaker, a pool of HTTP handles) and, on CaseWare, one sign-in.
+    // (one rate limiter, one circuit breaker, a pool of HTTP handles) and one sign-in.
     options.concurrency = static_cast<std::size_t>(settings.portal.concurrency);
     options.make_portal = [app = app.get()]() -> std::unique_ptr<portal::Portal> {
         auto made = make_portal_adapter(app->config_, app->config_.portal.concurrency, *app->breaker_, app->clock_,
-                                        app->log_, app->portal_session_);
+                                        app->log_, {app->caseware_session_, app->smartvault_session_});
         return made.has_value() ? std::move(made).value() : nullptr;
     };
     app->engine_ = std::make_unique<engine::Engine>(*app->store_, *app->portal_, app->connectors_, settings.rules,

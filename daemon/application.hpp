@@ -21,6 +21,9 @@
 namespace taxsync::portal::caseware {
 class Session;
 }
+namespace taxsync::portal::smartvault {
+class Session;
+}
 
 namespace taxsync::daemon {
 
@@ -61,7 +64,9 @@ private:
     std::unique_ptr<portal::HttpClient> http_;
     std::unique_ptr<portal::RateLimitedHttpClient> rate_limiter_;  // over http_
     std::unique_ptr<portal::CircuitBreaker> breaker_;              // over rate_limiter_; the portal's client
-    std::shared_ptr<portal::caseware::Session> portal_session_;    // one sign-in for every worker's adapter
+    // One sign-in for every worker's adapter, whichever the dialect.
+    std::shared_ptr<portal::caseware::Session> caseware_session_;
+    std::shared_ptr<portal::smartvault::Session> smartvault_session_;
     std::unique_ptr<portal::Portal> portal_;
     std::unique_ptr<engine::Engine> engine_;
 };

@@ -116,7 +116,7 @@ std::optional<std::size_t> person_index(const json& client, std::string_view ema
 }
 
 std::string display_name(const json& client, const std::string& client_id) {
-    if (const std::string name = text_of(client, "name"); !name.empty()) return name;
+    if (std::string name = text_of(client, "name"); !name.empty()) return name;
     const json persons = client.value("persons", json::array());
     if (!persons.empty()) {
         const auto [first, last] = person_names(persons[0]);
@@ -149,19 +149,23 @@ std::string client_id_for(std::string_view external_key) {
 }
 
 Expected<std::unique_ptr<SmartvaultPortal>> SmartvaultPortal::create(Settings settings, HttpClient& http, Clock& clock,
-                                                                     const Logger& log) {
+                                                                     const Logger& log,
+                                                                     std::shared_ptr<Session> session) {
     auto key = PrivateKey::from_pem(settings.private_key_pem);
     if (key.has_error()) return unexpected(std::move(key).error());
-    return std::make_unique<SmartvaultPortal>(std::move(settings), std::move(key).value(), http, clock, log);
+    return std::make_unique<SmartvaultPortal>(std::move(settings), std::move(key).value(), http, clock, log,
+                                              std::move(session));
 }
 
-SmartvaultPortal::SmartvaultPortal(Settings settings, PrivateKey key, HttpClient& http, Clock& clock, const Logger& log)
+SmartvaultPortal::SmartvaultPortal(Settings settings, PrivateKey key, HttpClient& http, Clock& clock, const Logger& log,
+                                   std::shared_ptr<Session> session)
     : settings_(std::move(settings)),
       key_(std::move(key)),
       http_(http),
       clock_(clock),
       log_(log),
-      backoff_(settings_.retry, settings_.jitter_seed) {
+      backoff_(settings_.retry, settings_.jitter_seed),
+      session_(std::move(session)) {
     capabilities_.invitation_on_create = false;  // the invitation goes out with the Client Contacts membership
     capabilities_.honours_idempotency_keys = false;
     capabilities_.contact_groups = false;
@@ -218,7 +222,8 @@ Status SmartvaultPortal::renew_tokens() {
         return unexpected(std::move(error));
     };
     const SteadyTime now = clock_.steady_now();
-    if (!client_token_ || now >= client_token_->renew_at) {
+    std::optional<Session::Token>& client_token = session_->client_token_;
+    if (!client_token || now >= client_token->renew_at) {
         // documented: POST /auto/auth/nonce/1 {"client_id"} -> message.code
         auto nonce = auth_call("/auto/auth/nonce/1", json{{"client_id", settings_.app_id}}, std::nullopt);
         if (nonce.has_error()) return refused(std::move(nonce).error(), "nonce request");
@@ -232,29 +237,49 @@ Status SmartvaultPortal::renew_tokens() {
         if (client.has_error()) return refused(std::move(client).error(), "signed client token");
         const std::string token = text_of(*client, "token");
         if (token.empty()) return fail(ErrorKind::Internal, "SmartVault's client token answer has no token");
-        client_token_ =
-            Token{token, renew_time(now, std::chrono::seconds(client->value("expires_in", std::int64_t{86'400})),
-                                    settings_.renew_before)};
+        client_token =
+            Session::Token{token,
+                           renew_time(now, std::chrono::seconds(client->value("expires_in", std::int64_t{86'400})),
+                                      settings_.renew_before),
+                           0};
     }
     // assumed: POST /auto/auth/dtoken/1 {"user_email"} with Basic base64(app id:client token)
     auto delegation = auth_call("/auto/auth/dtoken/1", json{{"user_email", settings_.admin_email}},
-                                settings_.app_id + ":" + client_token_->value);
+                                settings_.app_id + ":" + client_token->value);
     if (delegation.has_error()) {
-        client_token_.reset();  // it may have been revoked: start from a nonce next time
+        client_token.reset();  // it may have been revoked: start from a nonce next time
         return refused(std::move(delegation).error(), "delegation token request for " + settings_.admin_email);
     }
     const std::string token = text_of(*delegation, "token");
     if (token.empty()) return fail(ErrorKind::Internal, "SmartVault's delegation token answer has no token");
-    const auto lifetime = std::chrono::seconds(delegation->value("expires_in", std::int64_t{14 * 86'400}));
-    delegation_token_ = Token{token, renew_time(now, lifetime, settings_.renew_before)};
+    const auto lifetime = std::chrono::seconds(delegation->value("expires_in", std::int64_t{14} * 86'400));
+    session_->delegation_token_ =
+        Session::Token{token, renew_time(now, lifetime, settings_.renew_before), ++session_->sign_ins_};
     log_.debug("signed in to SmartVault as {}; delegation token valid for {} s", settings_.admin_email,
                lifetime.count());
     return ok();
 }
 
+Expected<Session::Token> SmartvaultPortal::usable_token(std::optional<std::uint64_t> refused) {
+    // Held while signing in, so workers that need a token meanwhile wait for this one.
+    const std::scoped_lock lock(session_->mutex_);
+    const std::optional<Session::Token>& current = session_->delegation_token_;
+    if (!current || clock_.steady_now() >= current->renew_at || current->generation == refused) {
+        if (auto renewed = renew_tokens(); renewed.has_error()) return unexpected(std::move(renewed).error());
+    }
+    return *session_->delegation_token_;
+}
+
 Status SmartvaultPortal::connect() {
-    delegation_token_.reset();
-    return renew_tokens();
+    // A fresh delegation token, so the credentials are checked now rather than at the first call.
+    std::optional<std::uint64_t> current;
+    {
+        const std::scoped_lock lock(session_->mutex_);
+        if (session_->delegation_token_) current = session_->delegation_token_->generation;
+    }
+    auto token = usable_token(current);
+    if (token.has_error()) return unexpected(std::move(token).error());
+    return ok();
 }
 
 Expected<json> SmartvaultPortal::call(std::string_view method, const std::string& path, const json* body,
@@ -262,17 +287,15 @@ Expected<json> SmartvaultPortal::call(std::string_view method, const std::string
     const std::string url = settings_.base_url + path;
     const std::string path_only = path.substr(0, path.find('?'));
     bool renewed_after_refusal = false;
+    std::optional<std::uint64_t> refused;  // the delegation token the portal refused, when it did
     auto response = run_with_retries(backoff_, clock_, [&](int attempt) -> AttemptResult {
         while (true) {
-            if (!delegation_token_ || clock_.steady_now() >= delegation_token_->renew_at) {
-                if (auto renewed = renew_tokens(); renewed.has_error())
-                    return {std::nullopt, renewed.error(), false, {}};
-            }
+            auto token = usable_token(refused);
+            if (token.has_error()) return {std::nullopt, token.error(), false, {}};
             HttpRequest request{std::string(method), url, {}, body != nullptr ? body->dump() : std::string()};
             request.never_resend = replay == Replay::Unsafe;
-            request.headers = {
-                {"Accept", "application/json"},
-                {"Authorization", "Basic " + base64_encode(settings_.admin_email + ":" + delegation_token_->value)}};
+            request.headers = {{"Accept", "application/json"},
+                               {"Authorization", "Basic " + base64_encode(settings_.admin_email + ":" + token->value)}};
             if (body != nullptr) request.headers.emplace_back("Content-Type", "application/json");
             pace();
             const SteadyTime started = clock_.steady_now();
@@ -288,7 +311,7 @@ Expected<json> SmartvaultPortal::call(std::string_view method, const std::string
                 error_text(*outcome).find("invalid_token") != std::string::npos) {
                 renewed_after_refusal = true;
                 log_.info("SmartVault refused the delegation token (invalid_token); signing in again");
-                delegation_token_.reset();
+                refused = token->generation;  // renewed, unless another worker has done so meanwhile
                 continue;
             }
             return classify_attempt(outcome, replay, false, clock_.now(), error_text);

@@ -15,6 +15,8 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -51,12 +53,32 @@ struct Settings {
 /// gets a "TS-" prefix.
 std::string client_id_for(std::string_view external_key);
 
+/// The sign-in to one SmartVault account, shared by the adapters of the workers that apply in
+/// parallel: one client token and one delegation token for all of them, renewed by whichever
+/// worker needs them first while the others wait.
+class Session {
+private:
+    friend class SmartvaultPortal;
+    struct Token {
+        std::string value;
+        SteadyTime renew_at{};         // a little before it expires
+        std::uint64_t generation = 0;  // which sign-in gave it (delegation tokens)
+    };
+    std::mutex mutex_;
+    std::optional<Token> client_token_;
+    std::optional<Token> delegation_token_;
+    std::uint64_t sign_ins_ = 0;
+};
+
 class SmartvaultPortal final : public Portal {
 public:
-    /// Fails when the private key cannot be used.
-    static Expected<std::unique_ptr<SmartvaultPortal>> create(Settings settings, HttpClient& http, Clock& clock,
-                                                              const Logger& log);
-    SmartvaultPortal(Settings settings, PrivateKey key, HttpClient& http, Clock& clock, const Logger& log);
+    /// Fails when the private key cannot be used. `session`: shared with the other adapters of the
+    /// same account; a new one when not given.
+    static Expected<std::unique_ptr<SmartvaultPortal>> create(
+        Settings settings, HttpClient& http, Clock& clock, const Logger& log,
+        std::shared_ptr<Session> session = std::make_shared<Session>());
+    SmartvaultPortal(Settings settings, PrivateKey key, HttpClient& http, Clock& clock, const Logger& log,
+                     std::shared_ptr<Session> session = std::make_shared<Session>());
 
     [[nodiscard]] std::string_view dialect() const override { return "smartvault"; }
     [[nodiscard]] const Capabilities& capabilities() const override { return capabilities_; }
@@ -83,10 +105,6 @@ public:
     Status set_invitation_template(const EmailTemplate& text) override;
 
 private:
-    struct Token {
-        std::string value;
-        SteadyTime renew_at{};  // a little before it expires
-    };
     struct Person {
         std::string client_id;
         std::size_t index = 0;
@@ -102,6 +120,11 @@ private:
     /// One auth call (no delegation token); returns `message`.
     Expected<nlohmann::json> auth_call(const std::string& path, const nlohmann::json& body,
                                        const std::optional<std::string>& basic);
+    /// A delegation token that is not due for renewal and is not the one the portal refused
+    /// (`refused`: its generation); signs in first when there is none.
+    Expected<Session::Token> usable_token(std::optional<std::uint64_t> refused = std::nullopt);
+    /// Signs in: a client token when the session has none that is still good, then a delegation
+    /// token. Called with the session's lock held.
     Status renew_tokens();
     void pace();
 
@@ -121,8 +144,7 @@ private:
     const Logger& log_;
     Backoff backoff_;
     Capabilities capabilities_;
-    std::optional<Token> client_token_;
-    std::optional<Token> delegation_token_;
+    std::shared_ptr<Session> session_;
     std::optional<SteadyTime> last_request_;
     std::map<std::string, std::string, std::less<>> vaults_;  // client id -> vault path under /nodes/pth
 };

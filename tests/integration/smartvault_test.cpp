@@ -49,7 +49,7 @@ TEST_F(SmartvaultTest, FailureEnvelopeInAnHttp200IsAFailureWithItsTextShown) {
 }
 
 TEST_F(SmartvaultTest, InvalidTokenIsRenewedOnceAndTheCallRepeated) {
-    workspace.write_config("concurrency = 1\n");  // one adapter: the sign-ins below are all of them
+    workspace.write_config("concurrency = 1\n");  // one worker: one request refused, one renewal
     workspace.write_lacerte(Exports::numbered_rows(2, "p"));
     // The delegation token is refused once in the middle of the cycle, as SmartVault does when it
     // has expired or been revoked: HTTP 400 invalid_token.
@@ -65,6 +65,18 @@ TEST_F(SmartvaultTest, InvalidTokenIsRenewedOnceAndTheCallRepeated) {
     EXPECT_EQ(emulator.count_requests("POST", "/auto/auth/dtoken/1"), 2U);
     EXPECT_EQ(emulator.count_requests("POST", "/auto/auth/ctoken/1"), 1U);
     EXPECT_NE((result.out + result.err).find("invalid_token"), std::string::npos);  // the log says why
+}
+
+TEST_F(SmartvaultTest, WorkersShareOneSignIn) {
+    // Six workers, each with its own adapter: one nonce, one client token, one delegation token.
+    workspace.write_config("concurrency = 6\n");
+    workspace.write_lacerte(Exports::numbered_rows(12, "p"));
+    const auto result = workspace.taxsync({"once"});
+    EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+    expect_each_invited_once(emulator, 12);
+    EXPECT_EQ(emulator.count_requests("POST", "/auto/auth/nonce/1"), 1U);
+    EXPECT_EQ(emulator.count_requests("POST", "/auto/auth/ctoken/1"), 1U);
+    EXPECT_EQ(emulator.count_requests("POST", "/auto/auth/dtoken/1"), 1U);
 }
 
 TEST_F(SmartvaultTest, ExpiredTokensMidCycleAreRenewedBeforeUse) {
