@@ -272,14 +272,9 @@ Expected<Session::Token> SmartvaultPortal::usable_token(std::optional<std::uint6
 
 Status SmartvaultPortal::connect() {
     // A fresh delegation token, so the credentials are checked now rather than at the first call.
-    std::optional<std::uint64_t> current;
-    {
-        const std::scoped_lock lock(session_->mutex_);
-        if (session_->delegation_token_) current = session_->delegation_token_->generation;
-    }
-    auto token = usable_token(current);
-    if (token.has_error()) return unexpected(std::move(token).error());
-    return ok();
+    const std::scoped_lock lock(session_->mutex_);
+    session_->delegation_token_.reset();
+    return renew_tokens();
 }
 
 Expected<json> SmartvaultPortal::call(std::string_view method, const std::string& path, const json* body,
